@@ -1,0 +1,3 @@
+from academie.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,2 @@
+app_name = "annuaire"
+urlpatterns: list = []
