@@ -9,7 +9,7 @@ fi
 stamp=.venv/.requirements.sha
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  .venv/bin/pip install -q --upgrade pip 2>&1 | grep -v "is ignored: it is neither" || true
-  .venv/bin/pip install -q -r requirements.txt 2>&1 | grep -v "is ignored: it is neither" || true
+  .venv/bin/pip install -q --upgrade pip 2>&1 | { grep -v "is ignored: it is neither" || true; }
+  .venv/bin/pip install -q -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
   echo "$want" > "$stamp"
 fi
