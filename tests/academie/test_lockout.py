@@ -42,7 +42,9 @@ def test_lockout_page_explains_and_links_to_the_public_help_form(client, user):
     assert 'href="/assistance/nouveau/?categorie=compte-bloque"' in text
 
 
-@pytest.mark.parametrize("spellings", [["JDupont ", "jdupont", "ＪＤＵＰＯＮＴ"], ["ＪＤＵＰＯＮＴ", " JDUPONT", "jDupont"]])
+@pytest.mark.parametrize(
+    "spellings", [["JDupont ", "jdupont", "ＪＤＵＰＯＮＴ"], ["ＪＤＵＰＯＮＴ", " JDUPONT", "jDupont"]]
+)
 def test_spellings_of_one_identifier_share_one_lockout(client, user, password, spellings):
     for typed in spellings:
         post_password(client, typed, "mauvais-mot-de-passe")

@@ -23,7 +23,10 @@ def _sign_in_remember(client, user, password, device, ip):  # noqa: ANN001, ANN2
 
 def test_trusted_network_offers_and_honours_remember_this_browser(client, user, password, totp_device):
     post_password(client, "jdupont", password, REMOTE_ADDR=TRUSTED_IP)
-    assert "Se souvenir de ce navigateur pendant 30 jours" in client.get("/connexion/code/", REMOTE_ADDR=TRUSTED_IP).content.decode()
+    assert (
+        "Se souvenir de ce navigateur pendant 30 jours"
+        in client.get("/connexion/code/", REMOTE_ADDR=TRUSTED_IP).content.decode()
+    )
     response = post_code(client, totp_device, totp_code(totp_device), data={"remember": "on"}, REMOTE_ADDR=TRUSTED_IP)
     assert response["Location"] == "/" and response.cookies[COOKIE]["max-age"] == 30 * 86400
     assert response.cookies[COOKIE]["httponly"]
