@@ -5,6 +5,7 @@ from __future__ import annotations
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ class ServiceTileAdmin(admin.ModelAdmin):
     list_filter = ["active", "functions"]
     search_fields = ["name", "url", "description"]
     filter_horizontal = ["functions"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
