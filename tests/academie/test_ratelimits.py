@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def tight_limits(settings):
+    # Hour windows: django-ratelimit uses fixed windows, a minute boundary inside a test would reset counts.
     settings.ACADEMIE_RATELIMITS = {
-        "login": {"ip": "6/m", "identifier": "4/m"},
-        "code": {"ip": "6/m", "identifier": "4/m"},
-        "reset": {"ip": "3/h", "identifier": "2/h"},
+        "login": {"ip": "6/h", "identifier": "4/h"},
+        "code": {"ip": "6/h", "identifier": "4/h"},
+        "reset": {"ip": "3/d", "identifier": "2/d"},
     }
 
 
