@@ -192,8 +192,14 @@ def complete_sign_in(*, request: HttpRequest, device: Device, result: str = Logi
     on a new network."""
     user = request.user
     django_otp.login(request, device)
-    request.session.cycle_key()
-    track_session(request=request)
+    request.session.cycle_key()  # a brand-new key: register it directly
+    UserSession.objects.create(
+        session_key=request.session.session_key,
+        user=user,
+        ip=client_ip(request),
+        trusted_network=_trusted(request),
+        user_agent=_user_agent(request),
+    )
     record_event(request=request, identifier=user.username, user=user, result=result)
     note_network(request=request, user=user)
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -26,7 +27,7 @@ from annuaire.identifiers import MAX_IDENTIFIER_LENGTH, normalize_identifier
 
 NEXT_SESSION_KEY = "_academie_next"
 SMS_SENT_SESSION_KEY = "_academie_sms_device"
-GENERIC_LOGIN_ERROR = "Identifiant ou mot de passe incorrect."
+GENERIC_LOGIN_ERROR = gettext_lazy("Identifiant ou mot de passe incorrect.")
 PASSWORD_CHANGE_URL = "/securite/mot-de-passe/"
 
 
@@ -71,7 +72,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if outcome is services.PasswordOutcome.LOCKED:
                 return redirect("accounts:locked")
             if outcome is services.PasswordOutcome.FAILED:
-                form.add_error(None, _(GENERIC_LOGIN_ERROR))
+                form.add_error(None, GENERIC_LOGIN_ERROR)
             elif outcome is services.PasswordOutcome.NEEDS_ENROLMENT:
                 return redirect("accounts:enrol")
             elif outcome is services.PasswordOutcome.NEEDS_CODE:
@@ -114,9 +115,10 @@ def code_view(request: HttpRequest) -> HttpResponse:
     if guard is not None:
         return guard
     user = request.user
-    if not selectors.has_confirmed_device(user):
-        return redirect("accounts:enrol")
     devices = selectors.confirmed_devices(user)
+    if not any(selectors.device_kind(d) in ("totp", "sms") for d in devices):
+        return redirect("accounts:enrol")
+    by_id = {d.persistent_id: d for d in devices}
     choices = [(d.persistent_id, _device_label(d)) for d in devices]
     allow_remember = bool(getattr(request, "client_ip_trusted", False))
     initial = {}
@@ -128,7 +130,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
         if ratelimits.is_limited(request, group="code", identifier=user.username):
             return ratelimited(request)
         if "send_sms" in request.POST:
-            device = selectors.device_for_user(user, request.POST.get("device", ""))
+            device = by_id.get(request.POST.get("device", ""))
             if isinstance(device, SMSDevice):
                 try:
                     messages.info(request, services.send_sms_code(device=device))
@@ -140,7 +142,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:code")
         form = CodeForm(request.POST, devices=choices, allow_remember=allow_remember)
         if form.is_valid():
-            device = selectors.device_for_user(user, form.cleaned_data["device"])
+            device = by_id.get(form.cleaned_data["device"])
             if device is None:
                 form.add_error("device", _("Choisissez un moyen de vérification."))
             else:
