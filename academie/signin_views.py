@@ -183,7 +183,8 @@ def code_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def enrol_view(request: HttpRequest) -> HttpResponse:
-    """Forced enrolment at first sign-in: TOTP app by QR code, then backup codes shown once."""
+    """Forced enrolment at first sign-in: TOTP app by QR code, or SMS to the mobile number of the
+    directory (never a number typed here), then backup codes shown once."""
     guard = _second_step_guard(request)
     if guard is not None:
         return guard
@@ -191,26 +192,51 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     if selectors.has_confirmed_device(user):
         return redirect("accounts:code")
     device = services.start_totp_enrolment(user=user)
+    pending_sms = SMSDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    form = ConfirmCodeForm()
+    sms_form = ConfirmCodeForm(prefix="sms")
     if request.method == "POST":
         if ratelimits.is_limited(request, group="code", identifier=user.username):
             return ratelimited(request)
-        form = ConfirmCodeForm(request.POST)
-        if form.is_valid():
-            if services.confirm_device(device=device, token=form.cleaned_data["otp_token"]):
-                codes = services.regenerate_backup_codes(user=user)
-                services.complete_sign_in(request=request, device=device)
-                return render(
-                    request,
-                    "academie/signin/enrol_done.html",
-                    {"codes": codes, "next_url": _after_sign_in_url(request)},
-                )
-            form.add_error("otp_token", _("Code incorrect. Vérifiez l'heure de votre téléphone et réessayez."))
-    else:
-        form = ConfirmCodeForm()
+        action = request.POST.get("action", "totp")
+        confirmed = None
+        if action == "sms_send" and user.mobile_phone:
+            try:
+                services.start_sms_enrolment(user=user, number=user.mobile_phone)
+                messages.info(request, _("Un code a été envoyé par SMS à votre numéro de mobile."))
+            except SMSError:
+                messages.error(request, _("Le SMS n'a pas pu être envoyé. Utilisez l'application d'authentification."))
+            return redirect("accounts:enrol")
+        if action == "sms" and pending_sms is not None:
+            sms_form = ConfirmCodeForm(request.POST, prefix="sms")
+            if sms_form.is_valid():
+                if services.confirm_device(device=pending_sms, token=sms_form.cleaned_data["otp_token"]):
+                    confirmed = pending_sms
+                else:
+                    sms_form.add_error("otp_token", _("Code incorrect ou expiré."))
+        elif action == "totp":
+            form = ConfirmCodeForm(request.POST)
+            if form.is_valid():
+                if services.confirm_device(device=device, token=form.cleaned_data["otp_token"]):
+                    confirmed = device
+                else:
+                    form.add_error("otp_token", _("Code incorrect. Vérifiez l'heure de votre téléphone et réessayez."))
+        if confirmed is not None:
+            codes = services.regenerate_backup_codes(user=user)
+            services.complete_sign_in(request=request, device=confirmed)
+            return render(
+                request, "academie/signin/enrol_done.html", {"codes": codes, "next_url": _after_sign_in_url(request)}
+            )
     return render(
         request,
         "academie/signin/enrol.html",
-        {"form": form, "qr_svg": selectors.totp_qr_svg(device), "secret": selectors.totp_secret_base32(device)},
+        {
+            "form": form,
+            "sms_form": sms_form,
+            "pending_sms": pending_sms,
+            "qr_svg": selectors.totp_qr_svg(device),
+            "secret": selectors.totp_secret_base32(device),
+        },
     )
 
 

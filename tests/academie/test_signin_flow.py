@@ -161,3 +161,23 @@ def test_admin_needs_a_verified_session(client, make_user, password):
     assert client.get("/admin/")["Location"].startswith("/connexion/")
     post_password(client, "admin.dsi", password)
     assert client.get("/admin/")["Location"] == "/connexion/code/"
+
+
+def test_enrolment_by_sms_uses_the_directory_number(client, make_user, password):
+    user = make_user("cmoreau", mobile_phone="06 98 76 54 32")
+    post_password(client, "cmoreau", password)
+    assert "Ou par SMS" in client.get("/connexion/enrolement/").content.decode()
+    client.post("/connexion/enrolement/", {"action": "sms_send", "number": "06 00 00 00 00"})
+    assert [m["to"] for m in sms.outbox] == ["06 98 76 54 32"]
+    device = SMSDevice.objects.get(user=user)
+    response = client.post("/connexion/enrolement/", {"action": "sms", "sms-otp_token": device.token})
+    assert response.status_code == 200 and len(response.context["codes"]) == 10
+    device.refresh_from_db()
+    assert device.confirmed and client.get("/").status_code == 200
+
+
+def test_enrolment_without_mobile_offers_no_sms(client, user, password):
+    post_password(client, "jdupont", password)
+    assert "Ou par SMS" not in client.get("/connexion/enrolement/").content.decode()
+    client.post("/connexion/enrolement/", {"action": "sms_send"})
+    assert sms.outbox == [] and not SMSDevice.objects.exists()
