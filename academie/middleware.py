@@ -100,8 +100,8 @@ class SessionTimeoutMiddleware:
             )
             if expired:
                 logout(request)
-                messages.info(request, _("Votre session a expiré. Veuillez vous reconnecter."))
-                return HttpResponseRedirect(settings.LOGIN_URL)
+                # MessageMiddleware runs after this one: the sign-in page shows the notice instead.
+                return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'expiree': '1'})}")
             request.session[SESSION_LAST_SEEN_KEY] = now
         return self.get_response(request)
 
@@ -118,6 +118,8 @@ PUBLIC_PREFIXES = (
 )
 # Reached with a password-verified but not yet code-verified session (second step, enrolment).
 SECOND_STEP_URL = "/connexion/code/"
+# Where a user whose password must change is sent until it is changed.
+PASSWORD_CHANGE_URL = "/securite/mot-de-passe/"
 
 
 class VerifiedSessionRequiredMiddleware:
@@ -136,4 +138,12 @@ class VerifiedSessionRequiredMiddleware:
             return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
         if not user.is_verified():
             return HttpResponseRedirect(SECOND_STEP_URL)
+        from academie.services import track_session
+
+        track_session(request=request)  # "Mes sessions": create or refresh the tracked row
+        if user.must_change_password and path != PASSWORD_CHANGE_URL:
+            messages.warning(
+                request, _("Vous devez choisir un nouveau mot de passe avant de continuer."), fail_silently=True
+            )
+            return HttpResponseRedirect(PASSWORD_CHANGE_URL)
         return self.get_response(request)

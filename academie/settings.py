@@ -286,6 +286,18 @@ LOGGING = {
 ACADEMIE_REMEMBER_BROWSER_DAYS = env_int("ACADEMIE_REMEMBER_BROWSER_DAYS", 30)
 ACADEMIE_OTP_FAILURE_LIMIT = env_int("ACADEMIE_OTP_FAILURE_LIMIT", 5)
 ACADEMIE_HEALTH_CHECKS = ["academie.health.check_database", "academie.health.check_cache"]
+ACADEMIE_REMEMBER_COOKIE_NAME = "academie_navigateur"
+ACADEMIE_SMS_CODE_VALIDITY = env_int("ACADEMIE_SMS_CODE_VALIDITY", 300)  # seconds
+ACADEMIE_REAUTH_SECONDS = 600  # device management needs the password re-entered within 10 minutes
+# Rate limits on unauthenticated POSTs (django-ratelimit syntax), per client IP and per identifier.
+ACADEMIE_RATELIMITS = {
+    "login": {"ip": env("RATELIMIT_LOGIN_IP", "120/m"), "identifier": env("RATELIMIT_LOGIN_IDENTIFIER", "10/m")},
+    "code": {"ip": env("RATELIMIT_CODE_IP", "120/m"), "identifier": env("RATELIMIT_CODE_IDENTIFIER", "10/m")},
+    "reset": {"ip": env("RATELIMIT_RESET_IP", "30/h"), "identifier": env("RATELIMIT_RESET_IDENTIFIER", "5/h")},
+}
+AXES_LOCKOUT_CALLABLE = "academie.signin_views.lockout_response"
+OTP_TOTP_ISSUER = "Académie de Nancy-Metz"
+OTP_SMS_THROTTLE_FACTOR = 1
 # end academie
 
 

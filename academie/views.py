@@ -7,10 +7,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from academie.health import run_checks
+from academie.selectors import tiles_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "academie/home.html", {})
+    return render(request, "academie/home.html", {"tiles": tiles_for(request.user)})
 
 
 @never_cache
