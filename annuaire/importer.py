@@ -229,9 +229,12 @@ def import_file(
     dry_run: bool = False,
     full: bool = False,
     actor: User | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Import one export file (kind recognised by its header). Raises :class:`ImportRefused`."""
+    from django.conf import settings
+
+    batch_size = batch_size or settings.ANNUAIRE_IMPORT_BATCH_SIZE
     encoding = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:

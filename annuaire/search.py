@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 
@@ -319,10 +320,11 @@ def search_entries(
     per_kind: int | None = None,
     viewer: User | None = None,
     filters: dict | None = None,
-    cap: int = 600,
+    cap: int | None = None,
 ) -> SearchResult:
     """Ranked hits for a typed query (see module docstring)."""
     kinds = tuple(k for k in kinds if k in ALL_KINDS) or ALL_KINDS
+    cap = cap or settings.ANNUAIRE_SEARCH_CANDIDATES
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     words = query_tokens(query)
     if not words:
