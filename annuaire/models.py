@@ -427,6 +427,7 @@ class SearchToken(models.Model):
     """One folded word of an entry; PostgreSQL indexes ``token COLLATE "C"`` for prefix scans."""
 
     entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="tokens", db_index=False)
+    kind = models.CharField(max_length=16, default="")  # the entry's kind, filtered inside the index scan
     token = models.CharField(max_length=64)
     field = models.PositiveSmallIntegerField(default=0)  # 0 surname/name, 1 first name, 2 identifier/code
 

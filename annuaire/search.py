@@ -17,6 +17,7 @@ and bulk actions call :func:`reindex` in batches.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -162,7 +163,7 @@ def reindex(kind: str, ids: Iterable[int], *, batch_size: int = 2000) -> int:
             words_per_entry.append(sorted(unique.items()))
         SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
         token_rows = [
-            SearchToken(entry_id=entry.pk, token=word, field=field)
+            SearchToken(entry_id=entry.pk, kind=kind, token=word, field=field)
             for entry, words in zip(entries, words_per_entry, strict=True)
             for word, field in words
         ]
@@ -224,19 +225,29 @@ def _run(
     filters: dict,
 ) -> list[Hit]:
     collate = _collate()
-    driver = max(words, key=len)
+    by_length = sorted(words, key=len, reverse=True)
+    driver = by_length[0]
+    # the second-longest word (2+ letters) narrows the candidates inside the index too
+    second = by_length[1] if len(by_length) > 1 and len(by_length[1]) > 1 else None
     others = [w for w in words if w != driver]
-    params: list = []
+    kinds_sql = ", ".join(["%s"] * len(kinds))
     bounded = not others and not filters
     limit_sql = " LIMIT %s" if bounded else ""
+    params: list = [driver, driver, prefix_upper_bound(driver), *kinds]
+    narrow = ""
+    if second:
+        narrow = (
+            f" AND entry_id IN (SELECT entry_id FROM annuaire_searchtoken WHERE token{collate} >= %s"  # noqa: S608
+            f" AND token{collate} < %s AND kind IN ({kinds_sql}))"
+        )
+        params += [second, prefix_upper_bound(second), *kinds]
+    if bounded:
+        params.append(cap)
     cand = (
         "SELECT entry_id, MIN(field) AS field, MAX(CASE WHEN token = %s THEN 1 ELSE 0 END) AS exact FROM ("  # noqa: S608
         f"SELECT entry_id, field, token FROM annuaire_searchtoken WHERE token{collate} >= %s AND token{collate} < %s"
-        f" ORDER BY token{collate}{limit_sql}) s GROUP BY entry_id"
+        f" AND kind IN ({kinds_sql}){narrow} ORDER BY token{collate}{limit_sql}) s GROUP BY entry_id"
     )  # noqa: S608  (only fixed SQL fragments are interpolated; every value is a parameter)
-    params += [driver, driver, prefix_upper_bound(driver)]
-    if bounded:
-        params.append(cap)
 
     score = ["c.exact * 40", "CASE c.field WHEN 0 THEN 20 WHEN 1 THEN 12 ELSE 8 END"]
     score_params: list = []
@@ -291,15 +302,21 @@ def _browse(*, kinds: tuple[str, ...], limit: int, filters: dict) -> list[Hit]:
 
 
 def _corrections(word: str) -> list[str]:
-    """Nearest vocabulary words by trigram similarity (PostgreSQL only)."""
+    """Nearest vocabulary words by trigram similarity (PostgreSQL only), the commoner first among
+    near-equals: "martni" is closer to "marty" than to "martin" by trigrams, but "martin" is the
+    name people mean."""
     if connection.vendor != "postgresql" or len(word) < 3:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT word FROM annuaire_searchword WHERE word %% %s ORDER BY similarity(word, %s) DESC, word LIMIT 2",
-            [word, word],
+            "SELECT w.word, similarity(w.word, %s) AS sim, (SELECT count(*) FROM (SELECT 1 FROM annuaire_searchtoken t"
+            ' WHERE t.token COLLATE "C" = w.word COLLATE "C" LIMIT 1000) c) AS freq'
+            " FROM (SELECT word FROM annuaire_searchword WHERE word %% %s ORDER BY word <-> %s LIMIT 5) w",
+            [word, word, word],
         )
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    rows.sort(key=lambda r: (-(r[1] + 0.1 * math.log10(1 + r[2])), r[0]))
+    return [r[0] for r in rows]
 
 
 def _known_prefix(word: str) -> bool:

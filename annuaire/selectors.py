@@ -359,7 +359,7 @@ def directory_search(
 ) -> DirectorySearch:
     """The full search page: people, establishments, services and groups, ``per_kind`` of each."""
     result = search.search_entries(
-        query, kinds=kinds, limit=per_kind * 4, per_kind=per_kind, viewer=viewer, filters=filters, cap=5000
+        query, kinds=kinds, limit=per_kind * 4, per_kind=per_kind, viewer=viewer, filters=filters, cap=1500
     )
     buckets: dict[str, list] = {k: [] for k in search.ALL_KINDS}
     for kind, obj in _hydrate(result.hits):
