@@ -302,6 +302,11 @@ OTP_SMS_THROTTLE_FACTOR = 1
 
 
 # --- annuaire (directory) ----------------------------------------------------
+# Search: candidate rows read from the prefix index for a single short word before ranking
+# (DESIGN §4b); larger = better recall for one- or two-letter queries, slower autocomplete.
+ANNUAIRE_SEARCH_CANDIDATES = env_int("ANNUAIRE_SEARCH_CANDIDATES", 600)
+# CSV import: rows validated and written per batch (memory stays flat in the file size).
+ANNUAIRE_IMPORT_BATCH_SIZE = env_int("ANNUAIRE_IMPORT_BATCH_SIZE", 2000)
 # end annuaire
 
 

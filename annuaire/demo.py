@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from annuaire.models import Assignment, Establishment, Function, Service, User
+from annuaire.models import Assignment, DirectoryGroup, Establishment, Function, GroupMembership, Service, User
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Academie-Demo-2026!")
 
@@ -96,6 +96,42 @@ def _person(identifier: str, first: str, last: str, function: str, place: str) -
     return user
 
 
+SUB_SERVICES = [
+    # code, name, parent code
+    ("dsi-infra", "DSI — Infrastructures et réseaux", "dsi"),
+    ("dsi-assistance", "DSI — Plateforme d'assistance", "dsi"),
+]
+
+GROUPS = [
+    # address local part, name, kind, post policy, owner, members
+    ("chefs-54", "Chefs d'établissement de Meurthe-et-Moselle", "liste", "proprietaires", "admin.dsi", ["hlefebvre"]),
+    ("chefs-57", "Chefs d'établissement de Moselle", "liste", "proprietaires", "admin.dsi", ["sfontaine"]),
+    ("chefs-academie", "Chefs d'établissement de l'académie", "liste", "membres", "admin.dsi", []),
+    ("numerique-educatif", "Numérique éducatif", "discussion", "membres", "ckieffer", ["ckieffer", "jdupont"]),
+]
+
+
+def _groups() -> None:
+    domain = "ac-nancy-metz.fr"
+    for local, name, kind, policy, owner, members in GROUPS:
+        group, _ = DirectoryGroup.objects.get_or_create(
+            address=f"{local}@{domain}", defaults={"name": name, "kind": kind, "post_policy": policy}
+        )
+        group.owners.add(User.objects.get(username=owner))
+        for username in members:
+            GroupMembership.objects.get_or_create(group=group, user=User.objects.get(username=username))
+    top = DirectoryGroup.objects.get(address=f"chefs-academie@{domain}")
+    for local in ("chefs-54", "chefs-57"):
+        GroupMembership.objects.get_or_create(
+            group=top, subgroup=DirectoryGroup.objects.get(address=f"{local}@{domain}")
+        )
+    GroupMembership.objects.get_or_create(
+        group=DirectoryGroup.objects.get(address=f"numerique-educatif@{domain}"),
+        external_email="partenaire.canope@example.org",
+        defaults={"external_name": "Réseau Canopé (partenaire)"},
+    )
+
+
 def seed(*, stdout) -> None:  # noqa: ANN001
     for uai, name, kind, commune, phone in ESTABLISHMENTS:
         Establishment.objects.get_or_create(
@@ -114,13 +150,27 @@ def seed(*, stdout) -> None:  # noqa: ANN001
         Service.objects.get_or_create(code=code, defaults={"name": name, "establishment": rectorat})
     for code, name in FUNCTIONS:
         Function.objects.get_or_create(code=code, defaults={"name": name})
+    for code, name, parent in SUB_SERVICES:
+        Service.objects.get_or_create(
+            code=code, defaults={"name": name, "parent": Service.objects.get(code=parent), "establishment": rectorat}
+        )
     for row in PEOPLE:
         _person(*row)
+    # a few phones to show the privacy rules (mobile numbers are private by default)
+    for username, office, mobile in (
+        ("hlefebvre", "03 83 36 75 40", "06 12 34 56 78"),
+        ("mmartin2", "03 87 76 41 42", ""),
+    ):
+        User.objects.filter(username=username, office_phone="").update(office_phone=office, mobile_phone=mobile)
     _person(*AGENT)
     admin = _person(*ADMIN)
     if not admin.is_superuser:
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
+    _groups()
+    from annuaire.search import rebuild_index
+
+    rebuild_index()
     stdout.write(f"Annuaire : {Establishment.objects.count()} établissements, {User.objects.count()} comptes.")
     stdout.write(f"  Mot de passe de démonstration commun : {DEMO_PASSWORD}")
     stdout.write("  Agents : jdupont, mmartin2, hlefebvre… ; assistance : agent.assistance ; DSI : admin.dsi")
