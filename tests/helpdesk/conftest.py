@@ -18,6 +18,8 @@ def _helpdesk_setup(db, settings, tmp_path):
     """Categories and the agents' group survive flushes of transactional tests; uploads go to a
     temporary MEDIA_ROOT."""
     ensure_reference_data()
+    # Password hashing is not under test here; Argon2 on a shared 2-core machine is most of the time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.HELPDESK_SITE_URL = "https://messagerie.example.test"
 
