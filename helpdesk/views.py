@@ -14,10 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 from academie.middleware import SECOND_STEP_URL, client_ip
@@ -105,12 +107,49 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "helpdesk/index.html", context)
 
 
+def _public_form_limited(request: HttpRequest) -> bool:
+    """Count this anonymous POST per client IP and per identifier (both counters move)."""
+    by_ip = is_ratelimited(
+        request, group="helpdesk.public-ip", key="ip", rate=rate_public_ip, method="POST", increment=True
+    )
+    by_identifier = is_ratelimited(
+        request,
+        group="helpdesk.public-id",
+        key=identifier_key,
+        rate=rate_public_identifier,
+        method="POST",
+        increment=True,
+    )
+    return by_ip or by_identifier
+
+
+def _max_request_bytes() -> int:
+    # every attachment at its largest, plus the text fields
+    return settings.HELPDESK_ATTACHMENT_MAX_BYTES * settings.HELPDESK_ATTACHMENTS_PER_MESSAGE + 3 * 1024 * 1024
+
+
+def _too_big(request: HttpRequest) -> HttpResponse | None:
+    """Refuse oversized uploads before Django spools them to disk."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if request.method == "POST" and length > _max_request_bytes():
+        message = _("L'envoi est trop volumineux : %(n)d fichiers de %(size)s au plus par message.") % {
+            "n": settings.HELPDESK_ATTACHMENTS_PER_MESSAGE,
+            "size": filesizeformat(settings.HELPDESK_ATTACHMENT_MAX_BYTES),
+        }
+        return render(request, "helpdesk/too_big.html", {"message": message}, status=413)
+    return None
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(group="helpdesk.public-ip", key="ip", rate=rate_public_ip, method="POST", block=False)
-@ratelimit(group="helpdesk.public-id", key=identifier_key, rate=rate_public_identifier, method="POST", block=False)
 def new_ticket(request: HttpRequest) -> HttpResponse:
     """/assistance/nouveau/: the public form, or the staff form when signed in with a second factor."""
+    refused = _too_big(request)
+    if refused:
+        return refused
     signed_in = selectors.is_verified(request.user)
     form_class = PortalTicketForm if signed_in else PublicTicketForm
     initial = {}
@@ -119,7 +158,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         initial["category"] = slug
     if request.method == "POST":
         form = form_class(request.POST, request.FILES)
-        if not signed_in and getattr(request, "limited", False):
+        if not signed_in and _public_form_limited(request):
             form.add_error(
                 None, _("Trop de demandes envoyées depuis ce poste ou pour cet identifiant. Réessayez plus tard.")
             )
@@ -226,6 +265,9 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
     ticket = selectors.ticket_for_status_token(token)
     if ticket is None:
         raise Http404
+    refused = _too_big(request)
+    if refused:
+        return refused
     response = _requester_ticket_page(request, ticket, f"/assistance/suivi/{token}/", public=True)
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -248,6 +290,9 @@ def my_ticket(request: HttpRequest, number: str) -> HttpResponse:
     ticket = selectors.requester_ticket(request.user, number)
     if ticket is None:
         raise Http404
+    refused = _too_big(request)
+    if refused:
+        return refused
     return _requester_ticket_page(request, ticket, f"/assistance/mes-demandes/{ticket.number}/", public=False)
 
 
@@ -352,6 +397,9 @@ def _back(ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
 @require_POST
 def console_reply(request: HttpRequest, number: str) -> HttpResponse:
     ticket = _agent_ticket_or_404(request, number)
+    refused = _too_big(request)
+    if refused:
+        return refused
     form = AgentReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         context = _ticket_context(request, ticket, reply_form=form)

@@ -208,3 +208,25 @@ def _form() -> dict:
     from tests.helpdesk.conftest import PUBLIC_FORM
 
     return dict(PUBLIC_FORM)
+
+
+def test_signed_in_staff_do_not_use_up_the_public_limit(client, teacher, settings):
+    from tests.helpdesk.conftest import signed_in
+
+    settings.HELPDESK_RATE_PUBLIC_IP = "2/h"
+    staff = signed_in(teacher)
+    for n in range(3):
+        response = staff.post("/assistance/nouveau/", {"category": "autre", "subject": f"s{n}", "description": "d"})
+        assert response.status_code == 302
+    response, ticket, _ = open_public_ticket(client)
+    assert response.status_code == 302 and ticket is not None
+
+
+def test_oversized_upload_is_refused_before_parsing(client, settings):
+    settings.HELPDESK_ATTACHMENT_MAX_BYTES = 1000
+    settings.HELPDESK_ATTACHMENTS_PER_MESSAGE = 1
+    body = b"x" * (4 * 1024 * 1024)
+    response = client.post("/assistance/nouveau/", data=body, content_type="multipart/form-data; boundary=zzz")
+    assert response.status_code == 413
+    assert "trop volumineux" in response.content.decode()
+    assert Ticket.objects.count() == 0
