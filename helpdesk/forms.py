@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -28,6 +29,19 @@ class AttachmentsField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _lazy("Pièces jointes"))
         super().__init__(*args, **kwargs)
+
+    @property
+    def help_text(self) -> str:
+        return _(
+            "Facultatif. %(n)d fichiers au plus, %(size)s chacun : PDF, images, texte, courriel (.eml), documents bureautiques."
+        ) % {
+            "n": settings.HELPDESK_ATTACHMENTS_PER_MESSAGE,
+            "size": filesizeformat(settings.HELPDESK_ATTACHMENT_MAX_BYTES),
+        }
+
+    @help_text.setter
+    def help_text(self, value: str) -> None:
+        pass
 
     def clean(self, data, initial=None):  # noqa: ANN001, ANN201
         files = data if isinstance(data, list | tuple) else ([data] if data else [])

@@ -15,6 +15,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+PRIORITY_CHOICES = [
+    ("basse", _("Basse")),
+    ("normale", _("Normale")),
+    ("haute", _("Haute")),
+    ("urgente", _("Urgente")),
+]
+
 
 class Category(models.Model):
     """A kind of request (compte bloqué, hameçonnage…), managed in the admin."""
@@ -28,7 +35,9 @@ class Category(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("L'échéance d'un ticket est sa date de création plus ce délai."),
     )
-    default_priority = models.CharField(_("priorité par défaut"), max_length=16, default="normale")
+    default_priority = models.CharField(
+        _("priorité par défaut"), max_length=16, choices=PRIORITY_CHOICES, default="normale"
+    )
     account_related = models.BooleanField(
         _("concerne un compte"),
         default=False,

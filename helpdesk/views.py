@@ -517,7 +517,7 @@ def console_account_action(request: HttpRequest, number: str, action: str) -> Ht
     except services.AccountActionRefused as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(f"/assistance/console/tickets/{ticket.number}/#compte")
-    message = done
+    message = str(done)
     if key == "password" and kwargs["send_link"]:
         message = f"{done} " + (_("Lien envoyé.") if result else _("Le lien n'a pas pu être envoyé (voir le journal)."))
     messages.success(request, message)

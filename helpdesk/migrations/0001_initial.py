@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=128, verbose_name='intitulé')),
                 ('description', models.CharField(blank=True, max_length=255, verbose_name='aide')),
                 ('sla_hours', models.PositiveIntegerField(default=72, help_text="L'échéance d'un ticket est sa date de création plus ce délai.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='délai de traitement (heures)')),
-                ('default_priority', models.CharField(default='normale', max_length=16, verbose_name='priorité par défaut')),
+                ('default_priority', models.CharField(choices=[('basse', 'Basse'), ('normale', 'Normale'), ('haute', 'Haute'), ('urgente', 'Urgente')], default='normale', max_length=16, verbose_name='priorité par défaut')),
                 ('account_related', models.BooleanField(default=False, help_text="Catégories pour lesquelles l'agent agit sur le compte (déverrouillage, second facteur…).", verbose_name='concerne un compte')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
                 ('position', models.PositiveSmallIntegerField(default=100, verbose_name="ordre d'affichage")),
