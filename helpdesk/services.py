@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -457,6 +457,52 @@ def _act_message(*, ticket: Ticket | None, agent: User, text: str) -> None:
         )
 
 
+def _perform(
+    *,
+    agent: User,
+    target: User,
+    ticket: Ticket | None,
+    action: str,
+    comment: str,
+    ip: str | None,
+    identity: str,
+    work: Callable[[], tuple[object, str, str, str]],
+) -> object:
+    """Run ``work()`` — returning (value, timeline text, audit detail, audit result) — atomically
+    with its audit entry. If it raises, the failure itself is audited and the error re-raised."""
+    comment = comment.strip()
+    try:
+        with transaction.atomic():
+            value, event, detail, result = work()
+            _act_message(ticket=ticket, agent=agent, text=f"{event} " + _("Commentaire : %(c)s") % {"c": comment})
+            record_audit(
+                actor=agent,
+                action=action,
+                result=result,
+                target=target,
+                ticket=ticket,
+                ip=ip,
+                comment=comment,
+                identity_check=identity,
+                detail=detail,
+            )
+    except Exception as exc:
+        log.exception("helpdesk: %s on %s failed", action, target.username)
+        record_audit(
+            actor=agent,
+            action=action,
+            result=AuditEntry.Result.FAILED,
+            target=target,
+            ticket=ticket,
+            ip=ip,
+            comment=comment,
+            identity_check=identity,
+            detail=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        raise
+    return value
+
+
 def unlock_account(
     *,
     agent: User,
@@ -477,22 +523,16 @@ def unlock_account(
         identity_checked=identity_checked,
         ip=ip,
     )
-    with transaction.atomic():
+
+    def work() -> tuple[object, str, str, str]:
         failures = selectors.lockout_failures(target.username)
         removed = axes_reset(username=target.username)
-        _act_message(ticket=ticket, agent=agent, text=_("Compte déverrouillé. Commentaire : %(c)s") % {"c": comment})
-        record_audit(
-            actor=agent,
-            action=action,
-            result=AuditEntry.Result.SUCCESS,
-            target=target,
-            ticket=ticket,
-            ip=ip,
-            comment=comment.strip(),
-            identity_check=identity,
-            detail=f"{removed} enregistrement(s) django-axes supprimé(s), {failures} échec(s) effacé(s)",
-        )
-    return removed
+        detail = f"{removed} enregistrement(s) django-axes supprimé(s), {failures} échec(s) effacé(s)"
+        return removed, _("Compte déverrouillé."), detail, AuditEntry.Result.SUCCESS
+
+    return _perform(
+        agent=agent, target=target, ticket=ticket, action=action, comment=comment, ip=ip, identity=identity, work=work
+    )
 
 
 def reset_second_factor(
@@ -515,27 +555,21 @@ def reset_second_factor(
         identity_checked=identity_checked,
         ip=ip,
     )
-    with transaction.atomic():
+
+    def work() -> tuple[object, str, str, str]:
         devices = list(devices_for_user(target, confirmed=None))
         names = [f"{type(d).__name__}:{d.name}" for d in devices]
         for device in devices:
             device.delete()
         sessions = end_sessions(target)
-        _act_message(
-            ticket=ticket, agent=agent, text=_("Second facteur réinitialisé. Commentaire : %(c)s") % {"c": comment}
+        detail = (
+            f"{len(devices)} dispositif(s) supprimé(s) ({', '.join(names) or '-'}), {sessions} session(s) fermée(s)"
         )
-        record_audit(
-            actor=agent,
-            action=action,
-            result=AuditEntry.Result.SUCCESS,
-            target=target,
-            ticket=ticket,
-            ip=ip,
-            comment=comment.strip(),
-            identity_check=identity,
-            detail=f"{len(devices)} dispositif(s) supprimé(s) ({', '.join(names) or '-'}), {sessions} session(s) fermée(s)",
-        )
-    return len(devices)
+        return len(devices), _("Second facteur réinitialisé."), detail, AuditEntry.Result.SUCCESS
+
+    return _perform(
+        agent=agent, target=target, ticket=ticket, action=action, comment=comment, ip=ip, identity=identity, work=work
+    )
 
 
 def password_reset_path(user: User) -> str:
@@ -568,9 +602,10 @@ def force_password_change(
         identity_checked=identity_checked,
         ip=ip,
     )
-    sent = False
-    detail = []
-    with transaction.atomic():
+
+    def work() -> tuple[object, str, str, str]:
+        sent = False
+        detail = []
         target.must_change_password = True
         target.save(update_fields=["must_change_password"])
         detail.append("must_change_password=True")
@@ -585,24 +620,15 @@ def force_password_change(
                     send_mail(_("Réinitialisation de votre mot de passe"), body, None, [target.email])
                     sent = True
                     detail.append(f"lien envoyé à {target.email}")
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001 - the forced change stands; the failure is audited
                     log.exception("helpdesk: reset link to %s failed", target.username)
                     detail.append(f"échec d'envoi du lien : {type(exc).__name__}")
-        _act_message(
-            ticket=ticket,
-            agent=agent,
-            text=(_("Changement de mot de passe imposé%(link)s. Commentaire : %(c)s"))
-            % {"c": comment, "link": _(", lien envoyé") if sent else ""},
+        event = (
+            _("Changement de mot de passe imposé, lien envoyé.") if sent else _("Changement de mot de passe imposé.")
         )
-        record_audit(
-            actor=agent,
-            action=action,
-            result=AuditEntry.Result.SUCCESS if (sent or not send_link) else AuditEntry.Result.FAILED,
-            target=target,
-            ticket=ticket,
-            ip=ip,
-            comment=comment.strip(),
-            identity_check=identity,
-            detail="; ".join(detail),
-        )
-    return sent
+        result = AuditEntry.Result.SUCCESS if (sent or not send_link) else AuditEntry.Result.FAILED
+        return sent, event, "; ".join(detail), result
+
+    return _perform(
+        agent=agent, target=target, ticket=ticket, action=action, comment=comment, ip=ip, identity=identity, work=work
+    )

@@ -367,3 +367,33 @@ def test_anonymous_and_half_signed_in_users_are_sent_to_sign_in(public_ticket, a
     half.force_login(agent, backend="django.contrib.auth.backends.ModelBackend")
     response = half.get("/assistance/console/")
     assert response.status_code == 302 and response["Location"] == "/connexion/code/"
+
+
+def test_reply_is_kept_when_the_mail_server_is_down(agent_client, public_ticket, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
+    response = agent_client.post(
+        _url(public_ticket, "repondre/"), {"body": "Réponse malgré tout", "visibility": "public"}
+    )
+    assert response.status_code == 302
+    assert public_ticket.messages.filter(body="Réponse malgré tout", kind="reponse").exists()
+
+
+def test_a_failing_account_action_is_audited_as_failed(agent, public_ticket, monkeypatch):
+    def broken_reset(**kwargs):
+        raise RuntimeError("axes indisponible")
+
+    monkeypatch.setattr(services, "axes_reset", broken_reset)
+    lock_out("jdupont")
+    with pytest.raises(RuntimeError):
+        services.unlock_account(
+            agent=agent,
+            target=public_ticket.account,
+            comment="essai",
+            ip="127.0.0.1",
+            ticket=public_ticket,
+            identity_checked=True,
+        )
+    entry = AuditEntry.objects.get(action="unlock")
+    assert entry.result == "echec" and "axes indisponible" in entry.detail
+    assert selectors.is_locked("jdupont")
