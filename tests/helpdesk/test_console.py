@@ -397,3 +397,16 @@ def test_a_failing_account_action_is_audited_as_failed(agent, public_ticket, mon
     entry = AuditEntry.objects.get(action="unlock")
     assert entry.result == "echec" and "axes indisponible" in entry.detail
     assert selectors.is_locked("jdupont")
+
+
+def test_ticket_page_query_count_does_not_grow_with_the_timeline(
+    agent, agent_client, public_ticket, django_assert_max_num_queries
+):
+    services.add_agent_message(agent=agent, ticket=public_ticket, body="un", internal=False)
+    with django_assert_max_num_queries(60) as small:
+        agent_client.get(_url(public_ticket))
+    for n in range(10):
+        services.add_agent_message(agent=agent, ticket=public_ticket, body=f"r{n}", internal=n % 2 == 0)
+        services.change_priority(agent=agent, ticket=public_ticket, priority=["basse", "haute"][n % 2])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        agent_client.get(_url(public_ticket))
