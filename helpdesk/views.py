@@ -269,7 +269,8 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
     if refused:
         return refused
     response = _requester_ticket_page(request, ticket, f"/assistance/suivi/{token}/", public=True)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "no-referrer"  # the token never leaks through a Referer header
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 

@@ -44,7 +44,7 @@ def test_public_ticket_without_session_gives_number_and_status_link(client, teac
     html = page.content.decode()
     assert ticket.number in html and "Conservez ce lien" in html
     assert f"https://messagerie.example.test{location}" not in html  # shown from the request's host
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "no-referrer" and page["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-store" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
     # confirmation e-mail with the private link
     assert len(mail.outbox) == 1
