@@ -109,8 +109,9 @@ def _agent_unlocks(browser, live_server, agent, number: str) -> None:
     page.fill("#unlock-form textarea[name=unlock-comment]", "Identité vérifiée par rappel du lycée Henri Poincaré")
     page.check("#unlock-form input[name=unlock-identity_checked]", force=True)
     page.click("#unlock-form button[type=submit]")
-    page.wait_for_load_state()
-    assert "Compte déverrouillé." in page.content()
+    success = page.locator(".fr-alert--success")
+    success.wait_for()
+    assert "Compte déverrouillé." in success.inner_text()
     assert "Non" in page.text_content("#account-locked")
     context.close()
 
