@@ -330,4 +330,18 @@ ACADEMIE_HEALTH_CHECKS += []  # mail adds "mail.health.check_imap" here
 
 
 # --- helpdesk ----------------------------------------------------------------
+# Public form (/assistance/nouveau/) and status-link replies: django-ratelimit on the shared cache,
+# per client IP (a whole school may share one address) and per normalised identifier.
+HELPDESK_RATE_PUBLIC_IP = env("HELPDESK_RATE_PUBLIC_IP", "20/h")
+HELPDESK_RATE_PUBLIC_IDENTIFIER = env("HELPDESK_RATE_PUBLIC_IDENTIFIER", "5/h")
+HELPDESK_RATE_REPLY_IP = env("HELPDESK_RATE_REPLY_IP", "30/h")
+# Longest description or reply accepted (characters); longer text is refused with a clear message.
+HELPDESK_MAX_TEXT_LENGTH = env_int("HELPDESK_MAX_TEXT_LENGTH", 20000)
+# Attachments: stored under MEDIA_ROOT/helpdesk/ with random names, served only through the app.
+HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+HELPDESK_ATTACHMENTS_PER_MESSAGE = env_int("HELPDESK_ATTACHMENTS_PER_MESSAGE", 3)
+# Absolute address used in e-mails (status links); empty: taken from the request.
+HELPDESK_SITE_URL = env("HELPDESK_SITE_URL", "")
+# Recent failed sign-in attempts shown in the account panel.
+HELPDESK_RECENT_FAILURES = env_int("HELPDESK_RECENT_FAILURES", 10)
 # end helpdesk
