@@ -16,10 +16,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import imaplib
-import socket
 import ssl as ssl_module
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from imapclient import IMAPClient
@@ -234,14 +234,36 @@ def _addresses(values: Sequence[Address] | None) -> list[EmailAddress]:
 
 
 def _params(raw) -> dict[str, str]:  # noqa: ANN001 - imapclient tuple or None
+    """MIME parameters, with RFC 2231 names (``filename*``, ``name*0*``…) decoded."""
     if not raw or not isinstance(raw, list | tuple):
         return {}
     items = list(raw)
-    out = {}
+    plain: dict[str, str] = {}
+    extended: dict[str, list[tuple[int, bool, str]]] = {}
     for i in range(0, len(items) - 1, 2):
         key = _text(items[i]).lower()
-        out[key] = decode_header_text(items[i + 1]) if items[i + 1] is not None else ""
-    return out
+        value = _text(items[i + 1]) if items[i + 1] is not None else ""
+        if "*" in key:
+            base, _star, rest = key.partition("*")
+            encoded = key.endswith("*")
+            number = rest.rstrip("*")
+            extended.setdefault(base, []).append((int(number) if number.isdigit() else 0, encoded, value))
+        else:
+            plain[key] = decode_header_text(value)
+    for base, pieces in extended.items():
+        pieces.sort()
+        charset = "utf-8"
+        chunks: list[bytes] = []
+        for index, (_n, encoded, value) in enumerate(pieces):
+            if encoded and index == 0 and value.count("'") >= 2:
+                charset, _lang, value = value.split("'", 2)
+            chunks.append(unquote_to_bytes(value) if encoded else value.encode("utf-8", "replace"))
+        data = b"".join(chunks)
+        try:
+            plain[base] = data.decode(charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            plain[base] = data.decode("utf-8", "replace")
+    return plain
 
 
 def _disposition(raw) -> tuple[str, dict[str, str]]:  # noqa: ANN001
@@ -364,6 +386,8 @@ class Mailbox:
 
     def status(self, name: str) -> FolderStatus:
         with self._errors(name):
+            if self.selected and self.selected.name == name:
+                self.client.noop()  # STATUS on the selected folder reflects only what the session saw
             raw = self.client.folder_status(name, ["MESSAGES", "UNSEEN", "UIDVALIDITY", "UIDNEXT", "HIGHESTMODSEQ"])
         return FolderStatus(
             messages=int(raw.get(b"MESSAGES", 0)),
@@ -625,7 +649,7 @@ def connect(identifier: str, *, timeout: float | None = None) -> Mailbox:
         client.normalise_times = False  # keep the server's offsets: shown in Europe/Paris by Django
         if security == "starttls":
             client.starttls(ssl_module.create_default_context())
-    except (OSError, TimeoutError, socket.timeout, imaplib.IMAP4.error, IMAPClientError) as exc:
+    except (OSError, TimeoutError, imaplib.IMAP4.error, IMAPClientError) as exc:
         raise ServerUnavailable(f"{settings.IMAP_HOST}:{settings.IMAP_PORT}: {exc}") from exc
     try:
         client.login(f"{identifier}*{settings.IMAP_MASTER_USER}", settings.IMAP_MASTER_PASSWORD)

@@ -58,8 +58,10 @@ def decode_bytes(data: bytes, charset: str = "") -> str:
 def decode_transfer(data: bytes, encoding: str) -> bytes:
     encoding = (encoding or "").strip().lower()
     if encoding == "base64":
-        cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
-        cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
+        cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data.split(b"=", 1)[0] if b"==" in data else data.replace(b"=", b""))
+        if len(cleaned) % 4 == 1:
+            cleaned = cleaned[:-1]
+        cleaned += b"=" * (-len(cleaned) % 4)
         try:
             return base64.b64decode(cleaned)
         except (binascii.Error, ValueError):

@@ -55,6 +55,7 @@ def mail_view(view: Callable) -> Callable:
         try:
             return view(request, *args, **kwargs)
         except (imap.FolderNotFound, imap.MessageNotFound) as exc:
+            logger.info("mail 404: %r", exc)
             raise Http404(str(exc))
         except imap.ServerUnavailable as exc:
             logger.warning("IMAP indisponible: %s", exc)
@@ -279,7 +280,8 @@ def content_disposition(kind: str, filename: str) -> str:
 
 @require_GET
 @mail_view
-def part(request: HttpRequest, uid: int, section: str) -> HttpResponse:
+def part(request: HttpRequest, uid: str, section: str) -> HttpResponse:
+    uid = int(uid)
     box = request_mailbox(request)
     folder = _folder_param(request)
     info, data = selectors.message_part(box, folder=folder, uid=uid, uidvalidity=_uidvalidity(request), section=section)
