@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from mail import imap
 
 
 def check_imap() -> tuple[bool, str]:
+    where = f"{settings.IMAP_HOST}:{settings.IMAP_PORT}"
     try:
         greeting = imap.probe()
     except imap.ServerUnavailable as exc:
-        return False, f"IMAP injoignable ({type(exc.__cause__ or exc).__name__})"
-    return True, "IMAP " + (greeting[:60] if greeting else "ok")
+        return False, f"IMAP {where} injoignable ({type(exc.__cause__ or exc).__name__})"
+    if "OK" not in greeting.upper():
+        return False, f"IMAP {where} : accueil inattendu"
+    return True, f"IMAP {where} joignable"

@@ -90,12 +90,12 @@ def parse_headers(data: bytes) -> dict[str, str]:
     except Exception:  # noqa: BLE001 - the parser is tolerant, but never let a header 500
         return {}
     out: dict[str, str] = {}
-    for name, value in message.items():
+    for name, value in message.raw_items():
         key = name.lower()
         if key in out:
             continue
-        text = _header_str(str(value)) if not isinstance(value, str) else _header_str(value)
-        out[key] = decode_header_text(text)
+        text = _header_str(value) if isinstance(value, str) else decode_bytes(bytes(value))
+        out[key] = decode_header_text(" ".join(text.split()))
     return out
 
 
