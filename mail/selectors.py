@@ -35,7 +35,7 @@ SPECIAL_ICONS = {
     "\\Drafts": "fr-icon-draft-line",
     "\\Sent": "fr-icon-send-plane-line",
     "\\Archive": "fr-icon-archive-line",
-    "\\Junk": "fr-icon-spam-line",
+    "\\Junk": "fr-icon-mail-forbid-line",
     "\\Trash": "fr-icon-delete-line",
 }
 

@@ -63,6 +63,9 @@ def mail_view(view: Callable) -> Callable:
         except imap.AuthenticationRefused:
             logger.error("IMAP a refusé la connexion maître pour %s", request.user.get_username())
             return unavailable(request, auth=True)
+        except imap.OperationRefused as exc:
+            logger.warning("IMAP a refusé une opération: %s", exc)
+            return unavailable(request, refused=True)
         finally:
             box = getattr(request, "_mailbox", None)
             if box is not None:
@@ -228,7 +231,6 @@ def read(request: HttpRequest, uid: int) -> HttpResponse:
         "prev_url": message_url(folder, message.prev_uid, v) if message.prev_uid else "",
         "next_url": message_url(folder, message.next_uid, v) if message.next_uid else "",
         "back_url": list_url(folder),
-        "part_url": lambda section: message_url(folder, uid, v, f"partie/{section}/"),
         "current_url": request.get_full_path(),
         "in_trash": box.folder(folder).special_use == "\\Trash",
     }

@@ -7,6 +7,12 @@
   var rows = Array.prototype.slice.call(document.querySelectorAll(".mail-row"));
   var cursor = -1;
 
+  // On a phone the folder list starts folded: the list (or the message) comes first.
+  var folders = document.querySelector(".mail-folders");
+  if (folders && window.matchMedia && window.matchMedia("(max-width: 47.99em)").matches) {
+    folders.open = false;
+  }
+
   function submitAction(action, target) {
     if (!bulk) { return; }
     var input = document.createElement("input");
