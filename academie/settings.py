@@ -321,7 +321,7 @@ SUBMISSION_HOST = env("SUBMISSION_HOST", "127.0.0.1")
 SUBMISSION_PORT = env_int("SUBMISSION_PORT", 10025)
 SPAMD_HOST = env("SPAMD_HOST", "127.0.0.1")
 SPAMD_PORT = env_int("SPAMD_PORT", 10783)
-ACADEMIE_HEALTH_CHECKS += []  # mail adds "mail.health.check_imap" here
+ACADEMIE_HEALTH_CHECKS += ["mail.health.check_imap"]
 # end mail
 
 
