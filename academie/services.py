@@ -193,6 +193,7 @@ def complete_sign_in(*, request: HttpRequest, device: Device, result: str = Logi
     user = request.user
     django_otp.login(request, device)
     request.session.cycle_key()  # a brand-new key: register it directly
+    _forget_dead_sessions(user)
     UserSession.objects.create(
         session_key=request.session.session_key,
         user=user,
@@ -304,6 +305,14 @@ def track_session(*, request: HttpRequest) -> UserSession | None:
     elif now - tracked.last_activity > timedelta(seconds=60):
         UserSession.objects.filter(pk=tracked.pk).update(last_activity=now, ip=client_ip(request))
     return tracked
+
+
+def _forget_dead_sessions(user) -> None:  # noqa: ANN001
+    """Drop tracked rows whose Django session has expired or been deleted."""
+    from django.contrib.sessions.models import Session
+
+    live = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    UserSession.objects.filter(user=user).exclude(session_key__in=live).delete()
 
 
 def revoke_session(*, user, session_id: int) -> bool:  # noqa: ANN001
