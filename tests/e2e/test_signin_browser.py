@@ -35,6 +35,11 @@ def page():
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.csp_errors = errors
         yield page
+        # The test body ran while Playwright's event loop was set: Django opened a connection in that
+        # context; close it here, in the same context, or the test database cannot be dropped.
+        from django.db import connections
+
+        connections.close_all()
         context.close()
         browser.close()
 
