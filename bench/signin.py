@@ -38,7 +38,7 @@ def stats(samples: list[float]) -> tuple[float, float]:
 
 def line(name: str, samples: list[float], base: float | None = None) -> None:
     median, p95 = stats(samples)
-    extra = f"   (+{median - base:6.1f} ms over the hash at the median)" if base is not None else ""
+    extra = f"   ({median - base:+7.1f} ms vs the hash at the median)" if base is not None else ""
     print(f"{name:<46} median {median:7.1f} ms   p95 {p95:7.1f} ms{extra}")
 
 
