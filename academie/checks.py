@@ -19,3 +19,14 @@ def check_shared_cache(app_configs, **kwargs):  # noqa: ANN001, ANN201
     if "locmem" in backend:
         return [Warning("Rate limits need a shared cache: set REDIS_URL.", id="academie.W001")]
     return []
+
+
+@register(Tags.security)
+def check_sign_in_protection(app_configs, **kwargs):  # noqa: ANN001, ANN201
+    """The lockout only works if axes' backend comes first and locks by identifier (DESIGN §3)."""
+    errors = []
+    if not settings.AUTHENTICATION_BACKENDS or not settings.AUTHENTICATION_BACKENDS[0].startswith("axes.backends."):
+        errors.append(Error("django-axes' backend must be first in AUTHENTICATION_BACKENDS.", id="academie.E002"))
+    if "username" not in settings.AXES_LOCKOUT_PARAMETERS:
+        errors.append(Error('AXES_LOCKOUT_PARAMETERS must lock the identifier ("username").', id="academie.E003"))
+    return errors

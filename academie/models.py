@@ -86,6 +86,44 @@ class LoginEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.identifier} {self.get_result_display()}"
 
 
+def describe_user_agent(user_agent: str) -> str:
+    """A short "Firefox · Windows" label for a User-Agent string (unknown parts omitted)."""
+    ua = user_agent or ""
+    browser = next(
+        (
+            name
+            for token, name in (
+                ("Edg/", "Edge"),
+                ("OPR/", "Opera"),
+                ("Firefox/", "Firefox"),
+                ("Chromium/", "Chromium"),
+                ("Chrome/", "Chrome"),
+                ("Safari/", "Safari"),
+                ("Thunderbird/", "Thunderbird"),
+            )
+            if token in ua
+        ),
+        "",
+    )
+    system = next(
+        (
+            name
+            for token, name in (
+                ("Android", "Android"),
+                ("iPhone", "iOS"),
+                ("iPad", "iPadOS"),
+                ("Windows", "Windows"),
+                ("Mac OS X", "macOS"),
+                ("CrOS", "ChromeOS"),
+                ("Linux", "Linux"),
+            )
+            if token in ua
+        ),
+        "",
+    )
+    return " · ".join(part for part in (browser, system) if part) or gettext("Navigateur inconnu")
+
+
 class UserSession(models.Model):
     """A signed-in session of a user, keyed by the session key, so that it can be listed and revoked."""
 
@@ -104,6 +142,10 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.ip} {self.last_activity:%Y-%m-%d %H:%M}"
+
+    @property
+    def browser(self) -> str:
+        return describe_user_agent(self.user_agent)
 
 
 class RememberedBrowser(models.Model):

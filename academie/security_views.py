@@ -15,10 +15,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from academie import selectors, services
+from academie import ratelimits, selectors, services
 from academie.forms import ConfirmCodeForm, ReauthForm, SMSNumberForm
 from academie.models import SMSDevice
 from academie.sms import SMSError
+from academie.views import ratelimited
 
 REAUTH_SESSION_KEY = "_academie_reauth_at"
 
@@ -105,6 +106,8 @@ def history(request: HttpRequest) -> HttpResponse:
 def change_password(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
+        if ratelimits.is_limited(request, group="code", identifier=user.username):
+            return ratelimited(request)
         form = PasswordChangeForm(user, request.POST)
         if form.is_valid():
             services.change_password(request=request, user=user, new_password=form.cleaned_data["new_password1"])
@@ -121,6 +124,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
 def devices(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not _recently_reauthenticated(request):
+        if request.method == "POST" and ratelimits.is_limited(request, group="code", identifier=user.username):
+            return ratelimited(request)
         form = ReauthForm(request.POST or None, user=user)
         if request.method == "POST" and form.is_valid():
             request.session[REAUTH_SESSION_KEY] = time.time()

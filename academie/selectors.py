@@ -83,6 +83,13 @@ def login_history(user) -> QuerySet[LoginEvent]:  # noqa: ANN001
     return LoginEvent.objects.filter(user=user).order_by("-at", "-id")[:HISTORY_LENGTH]
 
 
+def recent_sign_in_events(identifier: str, *, limit: int = 20) -> QuerySet[LoginEvent]:
+    """Recent sign-in steps typed with this identifier (known account or not), for the helpdesk."""
+    from annuaire.identifiers import normalize_identifier
+
+    return LoginEvent.objects.filter(identifier=normalize_identifier(identifier)).order_by("-at", "-id")[:limit]
+
+
 def active_sessions(user) -> QuerySet[UserSession]:  # noqa: ANN001
     """Tracked sessions whose Django session still exists and has not expired."""
     from django.contrib.sessions.models import Session

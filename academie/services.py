@@ -182,8 +182,16 @@ def lock_identifier(*, request: HttpRequest, username: str, reason: str) -> None
     user_locked_out.send("axes", request=request, username=username, ip_address=client_ip(request))
 
 
+SMS_RESEND_SECONDS = 60
+
+
 def send_sms_code(*, device: SMSDevice) -> str:
-    """Send a fresh code by SMS; returns the message to show. Raises ``academie.sms.SMSError``."""
+    """Send a fresh code by SMS; returns the message to show. At most one SMS a minute per device
+    (SMS cost money and can be used to harass). Raises ``academie.sms.SMSError``."""
+    if device.token and device.valid_until:
+        sent_at = device.valid_until - timedelta(seconds=settings.ACADEMIE_SMS_CODE_VALIDITY)
+        if timezone.now() - sent_at < timedelta(seconds=SMS_RESEND_SECONDS):
+            return _("Un code vient d'être envoyé par SMS ; attendez une minute avant d'en demander un autre.")
     return device.generate_challenge()
 
 
@@ -193,6 +201,7 @@ def complete_sign_in(*, request: HttpRequest, device: Device, result: str = Logi
     user = request.user
     django_otp.login(request, device)
     request.session.cycle_key()  # a brand-new key: register it directly
+    _forget_dead_sessions(user)
     UserSession.objects.create(
         session_key=request.session.session_key,
         user=user,
@@ -306,6 +315,14 @@ def track_session(*, request: HttpRequest) -> UserSession | None:
     return tracked
 
 
+def _forget_dead_sessions(user) -> None:  # noqa: ANN001
+    """Drop tracked rows whose Django session has expired or been deleted."""
+    from django.contrib.sessions.models import Session
+
+    live = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    UserSession.objects.filter(user=user).exclude(session_key__in=live).delete()
+
+
 def revoke_session(*, user, session_id: int) -> bool:  # noqa: ANN001
     tracked = UserSession.objects.filter(user=user, pk=session_id).first()
     if tracked is None:
@@ -387,6 +404,11 @@ def start_totp_enrolment(*, user) -> TOTPDevice:  # noqa: ANN001
 
 
 def start_sms_enrolment(*, user, number: str) -> SMSDevice:  # noqa: ANN001
+    """An unconfirmed SMS device for ``number`` with a code sent (at most one SMS a minute)."""
+    pending = SMSDevice.objects.filter(user=user, confirmed=False, number=number).order_by("-id").first()
+    if pending is not None:
+        send_sms_code(device=pending)
+        return pending
     SMSDevice.objects.filter(user=user, confirmed=False).delete()
     device = SMSDevice.objects.create(user=user, name=_("SMS"), number=number, confirmed=False)
     device.generate_challenge()
@@ -427,6 +449,19 @@ def remove_device(*, user, device: Device) -> bool:  # noqa: ANN001
     RememberedBrowser.objects.filter(user=user, device_persistent_id=device.persistent_id).delete()
     device.delete()
     return True
+
+
+def reset_second_factor(*, user) -> None:  # noqa: ANN001
+    """Helpdesk action "reset second factor": remove every device, remembered browser and open
+    session of ``user``; the next sign-in forces a new enrolment. (Audit is the caller's job.)"""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        SMSDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        forget_browsers(user=user)
+        for tracked in UserSession.objects.filter(user=user):
+            SessionStore(session_key=tracked.session_key).delete()
+            tracked.delete()
 
 
 def unlock_identifier(*, admin_user, username: str, request: HttpRequest | None = None) -> int:  # noqa: ANN001

@@ -99,3 +99,12 @@ def test_admin_pages_for_dsi(client, make_user):
         "/admin/axes/accessfailurelog/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_system_check_refuses_a_lockout_that_would_not_work(settings):
+    from academie.checks import check_sign_in_protection
+
+    assert check_sign_in_protection(None) == []
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    settings.AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+    assert {e.id for e in check_sign_in_protection(None)} == {"academie.E002", "academie.E003"}

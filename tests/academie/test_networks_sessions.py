@@ -116,10 +116,24 @@ def test_absolute_timeout_even_when_active(client, user, password, totp_device, 
 
 def test_my_sessions_lists_and_revokes_one(client, user, password, totp_device):
     other = client.__class__()
-    sign_in(client, user, password, totp_device, REMOTE_ADDR=TRUSTED_IP, HTTP_USER_AGENT="Firefox/140")
-    sign_in(other, user, password, totp_device, REMOTE_ADDR=UNTRUSTED_IP, HTTP_USER_AGENT="Chrome/150")
+    sign_in(
+        client,
+        user,
+        password,
+        totp_device,
+        REMOTE_ADDR=TRUSTED_IP,
+        HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0",
+    )
+    sign_in(
+        other,
+        user,
+        password,
+        totp_device,
+        REMOTE_ADDR=UNTRUSTED_IP,
+        HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/150.0 Mobile Safari/537.36",
+    )
     page = client.get("/securite/sessions/").content.decode()
-    assert "Firefox/140" in page and "Chrome/150" in page and UNTRUSTED_IP in page
+    assert "Firefox · Windows" in page and "Chrome · Android" in page and UNTRUSTED_IP in page
     target = UserSession.objects.get(session_key=other.session.session_key)
     assert client.post("/securite/sessions/", {"session": target.pk}).status_code == 302
     assert other.get("/").status_code == 302

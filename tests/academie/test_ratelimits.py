@@ -110,3 +110,11 @@ def test_redis_down_lockout_still_applies(client, user, password, redis_down):
         post_password(client, "jdupont", "mauvais")
     assert post_password(client, "jdupont", password)["Location"] == "/connexion/verrouille/"
     assert client.post("/connexion/mot-de-passe/", {"username": "jdupont"}).status_code == 302
+
+
+def test_password_re_entry_is_limited(client, user, password, totp_device, tight_limits):
+    from .conftest import sign_in
+
+    sign_in(client, user, password, totp_device)
+    codes = [client.post("/securite/appareils/", {"password": "devine"}).status_code for _i in range(5)]
+    assert codes[:2] == [200, 200] and codes[-1] == 429

@@ -181,3 +181,31 @@ def test_enrolment_without_mobile_offers_no_sms(client, user, password):
     assert "Ou par SMS" not in client.get("/connexion/enrolement/").content.decode()
     client.post("/connexion/enrolement/", {"action": "sms_send"})
     assert sms.outbox == [] and not SMSDevice.objects.exists()
+
+
+def test_sms_resend_is_limited_to_one_a_minute(client, user, password, totp_device):
+    device = SMSDevice.objects.create(user=user, name="SMS", number="0612345678", confirmed=True)
+    post_password(client, "jdupont", password)
+    for _i in range(3):
+        client.post("/connexion/code/", {"device": device.persistent_id, "send_sms": "1"})
+    assert len(sms.outbox) == 1
+
+
+def test_helpdesk_second_factor_reset_forces_enrolment(client, user, password, totp_device):
+    from academie import selectors, services
+
+    sign_in(client, user, password, totp_device)
+    post_password(client.__class__(), "jdupont", "faux")
+    services.reset_second_factor(user=user)
+    assert client.get("/").status_code == 302  # sessions closed
+    assert post_password(client, "jdupont", password)["Location"] == "/connexion/enrolement/"
+    results = [e.result for e in selectors.recent_sign_in_events(" JDupont")]
+    assert "password_failed" in results and results[0] == "password_ok"
+
+
+def test_enrolment_sms_resend_is_limited(client, make_user, password):
+    make_user("cmoreau", mobile_phone="0698765432")
+    post_password(client, "cmoreau", password)
+    for _i in range(3):
+        client.post("/connexion/enrolement/", {"action": "sms_send"})
+    assert len(sms.outbox) == 1 and SMSDevice.objects.count() == 1

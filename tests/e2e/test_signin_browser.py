@@ -35,6 +35,11 @@ def page():
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.csp_errors = errors
         yield page
+        # The test body ran while Playwright's event loop was set: Django opened a connection in that
+        # context; close it here, in the same context, or the test database cannot be dropped.
+        from django.db import connections
+
+        connections.close_all()
         context.close()
         browser.close()
 
@@ -79,3 +84,24 @@ def test_three_wrong_passwords_show_the_lockout_page_and_lock_the_right_one(live
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{live_server.url}/connexion/verrouille/")
     assert "Votre compte est verrouillé" in page.content()
+
+
+def test_first_sign_in_enrols_with_the_qr_code_and_shows_backup_codes(live_server, page, make_user, password):
+    make_user("ckieffer", first_name="Camille", last_name="Kieffer")
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant académique").fill("ckieffer")
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/connexion/enrolement/")
+    qr = page.locator(".portal-qr-box svg")
+    box = qr.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100  # the server-side SVG is rendered
+    device = TOTPDevice.objects.get(user__username="ckieffer", confirmed=False)
+    page.get_by_label("Code affiché par l'application").fill(_code(device))
+    page.get_by_role("button", name="Activer", exact=True).click()
+    page.wait_for_load_state()
+    codes = page.locator(".portal-backup-codes li")
+    assert codes.count() == 10
+    page.get_by_role("link", name="J'ai noté mes codes, continuer").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bonjour Camille Kieffer"
