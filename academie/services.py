@@ -477,4 +477,18 @@ def unlock_identifier(*, admin_user, username: str, request: HttpRequest | None 
             change_message=f"Déverrouillage de l'identifiant {username} ({count} enregistrement(s) axes supprimé(s)).",
             single_object=True,
         )
+    # The append-only audit trail of the helpdesk records DSI unlocks too (DESIGN §3, §6).
+    from helpdesk.models import AuditEntry
+    from helpdesk.services import record_audit
+
+    record_audit(
+        actor=admin_user,
+        action=AuditEntry.Action.UNLOCK,
+        result=AuditEntry.Result.SUCCESS,
+        target=user,
+        target_identifier=username,
+        ip=getattr(request, "client_ip", None) if request is not None else None,
+        comment="Action d'administration DSI (admin Django)",
+        detail=f"{count} enregistrement(s) axes supprimé(s)",
+    )
     return count

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from importlib import import_module
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.sessions.models import Session
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -436,12 +436,19 @@ def _guard(
 
 
 def end_sessions(user: User) -> int:
-    """Sign the user out everywhere (database sessions)."""
+    """Sign the user out everywhere: every session tracked by the sign-in layer, and the
+    browsers it remembered (no scan of the whole session table)."""
+    from academie.models import UserSession
+    from academie.services import forget_browsers
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
+
     ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
-            session.delete()
-            ended += 1
+    for tracked in UserSession.objects.filter(user=user):
+        SessionStore(session_key=tracked.session_key).delete()
+        tracked.delete()
+        ended += 1
+    forget_browsers(user=user)
     return ended
 
 

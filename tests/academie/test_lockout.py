@@ -127,3 +127,7 @@ def test_admin_lists_and_unlocks_lockouts_with_an_audit_entry(client, user, make
     assert not AccessAttempt.objects.filter(username="jdupont").exists()
     entry = LogEntry.objects.get(object_id=str(user.pk))
     assert entry.user_id == admin.pk and "jdupont" in entry.change_message
+    from helpdesk.models import AuditEntry
+
+    audit = AuditEntry.objects.get(action="unlock", target=user)
+    assert audit.actor == admin and audit.result == "succes"
