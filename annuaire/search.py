@@ -338,6 +338,7 @@ def search_entries(
     viewer: User | None = None,
     filters: dict | None = None,
     cap: int | None = None,
+    viewer_context: tuple[list[int], str] | None = None,
 ) -> SearchResult:
     """Ranked hits for a typed query (see module docstring)."""
     kinds = tuple(k for k in kinds if k in ALL_KINDS) or ALL_KINDS
@@ -348,16 +349,18 @@ def search_entries(
         if filters:
             return SearchResult(_browse(kinds=kinds, limit=limit, filters=filters))
         return SearchResult([])
-    viewer_establishments: list[int] = []
-    viewer_department = ""
-    if viewer is not None and viewer.is_authenticated:
-        rows = list(
-            Assignment.objects.filter(user=viewer, establishment__isnull=False)
-            .order_by("-principal")
-            .values_list("establishment_id", "establishment__department")
-        )
-        viewer_establishments = [r[0] for r in rows]
-        viewer_department = rows[0][1] if rows else ""
+    if viewer_context is not None:
+        viewer_establishments, viewer_department = viewer_context
+    else:
+        viewer_establishments, viewer_department = [], ""
+        if viewer is not None and viewer.is_authenticated:
+            rows = list(
+                Assignment.objects.filter(user=viewer, establishment__isnull=False)
+                .order_by("-principal")
+                .values_list("establishment_id", "establishment__department")
+            )
+            viewer_establishments = [r[0] for r in rows]
+            viewer_department = rows[0][1] if rows else ""
     options = {
         "kinds": kinds,
         "limit": limit,

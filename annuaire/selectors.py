@@ -61,7 +61,17 @@ class PrivacyContext:
     def __init__(self, viewer: User) -> None:
         self.viewer = viewer
         self.agent = is_directory_agent(viewer)
-        self.places = _places(list(Assignment.objects.filter(user_id=viewer.pk))) if viewer.is_authenticated else set()
+        rows = []
+        if viewer.is_authenticated:
+            rows = list(
+                Assignment.objects.filter(user_id=viewer.pk)
+                .order_by("-principal", "id")
+                .values_list("establishment_id", "service_id", "establishment__department")
+            )
+        self.places = {("e", e) for e, _, _ in rows if e} | {("s", s) for _, s, _ in rows if s}
+        # for search ranking: the viewer's establishments, and the department of the principal one
+        self.establishment_ids = [e for e, _, _ in rows if e]
+        self.department = next((d for _, _, d in rows if d), "")
 
     def may_see(self, visibility: str, person: User) -> bool:
         if self.agent or person.pk == self.viewer.pk:
@@ -280,8 +290,10 @@ def autocomplete(
     *, viewer: User, query: str, kinds: tuple[str, ...] = (search.PERSON, search.GROUP), limit: int = 10
 ) -> list[dict]:
     """JSON-ready suggestions for compose and agenda: people and groups with what tells them apart."""
-    result = search.search_entries(query, kinds=kinds, limit=limit, viewer=viewer)
     privacy = PrivacyContext(viewer)
+    result = search.search_entries(
+        query, kinds=kinds, limit=limit, viewer_context=(privacy.establishment_ids, privacy.department)
+    )
     suggestions = []
     for kind, obj in _hydrate(result.hits):
         if kind == search.PERSON:
@@ -358,8 +370,15 @@ def directory_search(
     per_kind: int = 25,
 ) -> DirectorySearch:
     """The full search page: people, establishments, services and groups, ``per_kind`` of each."""
+    privacy = PrivacyContext(viewer)
     result = search.search_entries(
-        query, kinds=kinds, limit=per_kind * 4, per_kind=per_kind, viewer=viewer, filters=filters, cap=1500
+        query,
+        kinds=kinds,
+        limit=per_kind * 4,
+        per_kind=per_kind,
+        viewer_context=(privacy.establishment_ids, privacy.department),
+        filters=filters,
+        cap=1500,
     )
     buckets: dict[str, list] = {k: [] for k in search.ALL_KINDS}
     for kind, obj in _hydrate(result.hits):

@@ -392,10 +392,11 @@ def write_people_csv(path: Path, rows: int, rng: random.Random, prefix: str) -> 
     uais = list(Establishment.objects.values_list("uai", flat=True))
     functions = [c for c, _ in FUNCTIONS]
     names, weights = surname_pool(rng)
+    surnames = rng.choices(names, weights=weights, k=rows)
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write("identifiant;nom;prenom;courriel;telephone;uai_ou_service;fonction\n")
         for i in range(rows):
-            last = rng.choices(names, weights=weights)[0]
+            last = surnames[i]
             first = rng.choice(FIRST_NAMES)
             ident = f"{prefix}{i:06d}"
             f.write(
@@ -466,6 +467,7 @@ def main() -> None:
     parser.add_argument("--db", default="msg_annuaire_bench")
     parser.add_argument("--reset", action="store_true", help="recreate the bench database")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--people", type=int, default=100_000)
     args = parser.parse_args()
@@ -496,7 +498,8 @@ def main() -> None:
         f"{DirectoryGroup.objects.count()} groupes ; index : {SearchEntry.objects.count()} entrées, "
         f"{SearchToken.objects.count()} mots, vocabulaire {SearchWord.objects.count()}"
     )
-    bench_search(args.queries)
+    if not args.skip_search:
+        bench_search(args.queries)
     if not args.skip_import:
         bench_import()
 
