@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from annuaire import search
 from annuaire.models import (
@@ -190,6 +190,11 @@ def expand_group_addresses(group: DirectoryGroup) -> list[str]:
         if external:
             addresses.add(external.lower())
     return sorted(addresses)
+
+
+def group_by_address(address: str) -> DirectoryGroup | None:
+    """The active group behind a distribution address (mail compose: expand before sending)."""
+    return DirectoryGroup.objects.filter(address=(address or "").strip().lower(), active=True).first()
 
 
 def can_post_to_group(*, user: User, group: DirectoryGroup) -> bool:
@@ -408,7 +413,3 @@ def establishments_filter_choices() -> dict:
         "functions": list(Function.objects.order_by("name")),
         "kinds": Establishment.Kind.choices,
     }
-
-
-def user_search_q(term: str) -> Q:
-    return Q(username__icontains=term) | Q(last_name__icontains=term)
