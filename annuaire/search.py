@@ -172,7 +172,7 @@ def _write_entries(kind: str, built: list[tuple[dict, list[tuple[str, int]], int
         for word, field in words:
             if word and (word not in unique or field < unique[word]):
                 unique[word] = field
-        rows.append((fields, " " + " ".join(unique) + " ", object_id))
+        rows.append((fields, (" " + " ".join(unique) + " ")[:MAX_TERMS], object_id))
         words_per_entry.append(sorted(unique.items()))
     if not rows:
         return 0
@@ -188,10 +188,10 @@ def _write_entries(kind: str, built: list[tuple[dict, list[tuple[str, int]], int
         )
         copy_rows(
             "annuaire_searchtoken",
-            ("entry_id", "kind", "token", "field"),
+            ("entry_id", "kind", "token", "field", "terms"),
             (
-                (pk, kind, word, field)
-                for pk, words in zip(entry_ids, words_per_entry, strict=True)
+                (pk, kind, word, field, row[1])
+                for pk, words, row in zip(entry_ids, words_per_entry, rows, strict=True)
                 for word, field in words
             ),
         )
@@ -200,7 +200,7 @@ def _write_entries(kind: str, built: list[tuple[dict, list[tuple[str, int]], int
         SearchEntry.objects.bulk_create(entries, batch_size=500)
         SearchToken.objects.bulk_create(
             [
-                SearchToken(entry_id=entry.pk, kind=kind, token=word, field=field)
+                SearchToken(entry_id=entry.pk, kind=kind, token=word, field=field, terms=entry.terms)
                 for entry, words in zip(entries, words_per_entry, strict=True)
                 for word, field in words
             ],
@@ -210,6 +210,7 @@ def _write_entries(kind: str, built: list[tuple[dict, list[tuple[str, int]], int
     return len(rows)
 
 
+MAX_TERMS = 1000
 ENTRY_FIELDS = ("folded", "active", "department", "establishment_id", "establishment_kind", "function_id")
 ENTRY_COLUMNS = ("id", "kind", "object_id", "terms", *ENTRY_FIELDS)
 
@@ -263,22 +264,16 @@ def _run(
     filters: dict,
 ) -> list[Hit]:
     collate = _collate()
-    by_length = sorted(words, key=len, reverse=True)
-    driver = by_length[0]
-    # the second-longest word (2+ letters) narrows the candidates inside the index too
-    second = by_length[1] if len(by_length) > 1 and len(by_length[1]) > 1 else None
+    driver = max(words, key=len)
     others = [w for w in words if w != driver]
     kinds_sql = ", ".join(["%s"] * len(kinds))
     bounded = not others and not filters
     limit_sql = " LIMIT %s" if bounded else ""
     params: list = [driver, driver, prefix_upper_bound(driver), *kinds]
-    narrow = ""
-    if second:
-        narrow = (
-            f" AND entry_id IN (SELECT entry_id FROM annuaire_searchtoken WHERE token{collate} >= %s"  # noqa: S608
-            f" AND token{collate} < %s AND kind IN ({kinds_sql}))"
-        )
-        params += [second, prefix_upper_bound(second), *kinds]
+    # every other word must start a word of the same entry: checked on the token row itself
+    # (it carries the entry's words), inside the index-only scan
+    narrow = "".join(" AND terms LIKE %s ESCAPE '\\'" for _ in others)
+    params += [f"% {_like_escape(w)}%" for w in others]
     if bounded:
         params.append(cap)
     cand = (
@@ -292,8 +287,6 @@ def _run(
     where = ["e.active = %s", "e.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")"]
     where_params: list = [True, *kinds]
     for w in others:
-        where.append("e.terms LIKE %s ESCAPE '\\'")
-        where_params.append(f"% {_like_escape(w)}%")
         score.append("CASE WHEN e.terms LIKE %s ESCAPE '\\' THEN 10 ELSE 0 END")
         score_params.append(f"% {_like_escape(w)} %")
     score.append("CASE WHEN e.folded LIKE %s ESCAPE '\\' THEN 15 ELSE 0 END")
