@@ -64,3 +64,32 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable) -> None:
         with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def update_objects(model: type[models.Model], objs: Sequence[models.Model], field_names: Sequence[str]) -> None:
+    """Write ``field_names`` of many saved objects. PostgreSQL: one ``UPDATE … FROM (VALUES …)`` per
+    thousand rows (linear; Django's ``bulk_update`` builds a CASE per field, quadratic in the batch)."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, field_names, batch_size=500)
+        return
+    meta = model._meta
+    conn = connections[DEFAULT_DB_ALIAS]
+    quote = conn.ops.quote_name
+    fields = [meta.get_field(name) for name in field_names]
+    sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(conn)}" for f in fields)
+    alias = ", ".join(["id", *(quote(f.column) for f in fields)])
+    row_sql = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), 1000):
+            chunk = objs[start : start + 1000]
+            params: list = []
+            for obj in chunk:
+                params.append(obj.pk)
+                params.extend(f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields)
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} t SET {sets} FROM (VALUES {', '.join([row_sql] * len(chunk))}) "  # noqa: S608
+                f"AS v({alias}) WHERE t.{quote(meta.pk.column)} = v.id::bigint",
+                params,
+            )

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from annuaire import search
-from annuaire.bulk import insert_objects
+from annuaire.bulk import insert_objects, update_objects
 from annuaire.folding import fold
 from annuaire.identifiers import normalize_identifier
 from annuaire.models import (
@@ -516,13 +516,9 @@ class PeopleImporter(_Importer):
                 new_pairs.append((user, fresh))
                 records.append(self.change_record(user, "import_create", {"affectation": self._place_label(values)}))
         if changed_users:
-            User.objects.bulk_update(
-                changed_users, [*self.USER_FIELDS, "is_active", "managed_by_import"], batch_size=2000
-            )
+            update_objects(User, changed_users, [*self.USER_FIELDS, "is_active", "managed_by_import"])
         if changed_assignments:
-            Assignment.objects.bulk_update(
-                changed_assignments, ["function", "establishment", "service"], batch_size=2000
-            )
+            update_objects(Assignment, changed_assignments, ["function", "establishment", "service"])
         if new_assignments:
             insert_objects(Assignment, new_assignments, need_ids=False)
         self.records(records)
@@ -641,7 +637,7 @@ class EstablishmentImporter(_Importer):
             insert_objects(Establishment, new)
             records += [self.change_record(e, "import_create", {}) for e in new]
         if changed:
-            Establishment.objects.bulk_update(changed, [*self.FIELDS, "active"], batch_size=2000)
+            update_objects(Establishment, changed, [*self.FIELDS, "active"])
         self.records(records)
         search.reindex(search.ESTABLISHMENT, [e.pk for e in new] + [e.pk for e in changed])
         if kind_changed:
