@@ -6,6 +6,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.functional import cached_property
 
 from annuaire import search
 from annuaire.models import (
@@ -60,7 +61,6 @@ class PrivacyContext:
 
     def __init__(self, viewer: User) -> None:
         self.viewer = viewer
-        self.agent = is_directory_agent(viewer)
         rows = []
         if viewer.is_authenticated:
             rows = list(
@@ -73,10 +73,12 @@ class PrivacyContext:
         self.establishment_ids = [e for e, _, _ in rows if e]
         self.department = next((d for _, _, d in rows if d), "")
 
+    @cached_property
+    def agent(self) -> bool:  # permission lookup only when a restricted field is at stake
+        return is_directory_agent(self.viewer)
+
     def may_see(self, visibility: str, person: User) -> bool:
-        if self.agent or person.pk == self.viewer.pk:
-            return True
-        if visibility == Visibility.EVERYONE:
+        if visibility == Visibility.EVERYONE or person.pk == self.viewer.pk or self.agent:
             return True
         if visibility == Visibility.ESTABLISHMENT:
             return bool(self.places & _places(list(person.assignments.all())))
