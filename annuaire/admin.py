@@ -314,7 +314,8 @@ class JoinRequestInline(admin.TabularInline):
     model = JoinRequest
     extra = 0
     fields = ["user", "status", "message", "created_at", "decided_by", "decided_at"]
-    readonly_fields = ["user", "message", "created_at", "decided_by", "decided_at"]
+    # decisions go through the group page (services.decide_join_request adds the member)
+    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001

@@ -19,16 +19,18 @@ import codecs
 import csv
 import io
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from annuaire import search
+from annuaire.bulk import insert_objects, update_objects
 from annuaire.folding import fold
 from annuaire.identifiers import normalize_identifier
 from annuaire.models import (
@@ -313,7 +315,7 @@ class _Importer:
         return kept
 
     def records(self, rows: list[ChangeRecord]) -> None:
-        ChangeRecord.objects.bulk_create(rows, batch_size=2000)
+        insert_objects(ChangeRecord, rows, need_ids=False)
 
     def change_record(self, obj: object, action: str, changes: dict) -> ChangeRecord:
         return ChangeRecord(
@@ -436,7 +438,7 @@ class PeopleImporter(_Importer):
         new_values: list[dict] = []
         changed_users: list[User] = []
         records: list[ChangeRecord] = []
-        touched: list[int] = []
+        changed_pairs: list[tuple[User, Assignment]] = []  # (person, principal assignment) to reindex
         new_assignments: list[Assignment] = []
         changed_assignments: list[Assignment] = []
         for _line, key, values in parsed:
@@ -444,7 +446,7 @@ class PeopleImporter(_Importer):
             if user is None:
                 user = User(
                     username=key,
-                    password=make_password(None),
+                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),  # no password until reset
                     is_active=True,
                     managed_by_import=True,
                     **{f: values[f] for f in self.USER_FIELDS},
@@ -468,21 +470,21 @@ class PeopleImporter(_Importer):
             for f in self.USER_FIELDS:
                 setattr(user, f, values[f])
             a = principals.get(user.pk)
+            fresh = None
             place = (
                 values["function"].pk,
                 getattr(values["establishment"], "pk", None),
                 getattr(values["service"], "pk", None),
             )
             if a is None:
-                new_assignments.append(
-                    Assignment(
-                        user=user,
-                        principal=True,
-                        function=values["function"],
-                        establishment=values["establishment"],
-                        service=values["service"],
-                    )
+                fresh = Assignment(
+                    user=user,
+                    principal=True,
+                    function=values["function"],
+                    establishment=values["establishment"],
+                    service=values["service"],
                 )
+                new_assignments.append(fresh)
                 changes["affectation"] = ["", self._place_label(values)]
             elif (a.function_id, a.establishment_id, a.service_id) != place:
                 changes["affectation"] = [
@@ -493,38 +495,35 @@ class PeopleImporter(_Importer):
                 changed_assignments.append(a)
             if changes:
                 changed_users.append(user)
-                touched.append(user.pk)
+                changed_pairs.append((user, fresh or a))
                 records.append(self.change_record(user, "import_update", changes))
                 self.report.updated += 1
                 self.report.note(_("modification : %(id)s (%(fields)s)") % {"id": key, "fields": ", ".join(changes)})
             else:
                 self.report.unchanged += 1
+        new_pairs: list[tuple[User, Assignment]] = []
         if new_users:
-            User.objects.bulk_create(new_users, batch_size=2000)
+            insert_objects(User, new_users)
             for user, values in zip(new_users, new_values, strict=True):
-                new_assignments.append(
-                    Assignment(
-                        user=user,
-                        principal=True,
-                        function=values["function"],
-                        establishment=values["establishment"],
-                        service=values["service"],
-                    )
+                fresh = Assignment(
+                    user=user,
+                    principal=True,
+                    function=values["function"],
+                    establishment=values["establishment"],
+                    service=values["service"],
                 )
+                new_assignments.append(fresh)
+                new_pairs.append((user, fresh))
                 records.append(self.change_record(user, "import_create", {"affectation": self._place_label(values)}))
-                touched.append(user.pk)
         if changed_users:
-            User.objects.bulk_update(
-                changed_users, [*self.USER_FIELDS, "is_active", "managed_by_import"], batch_size=2000
-            )
+            update_objects(User, changed_users, [*self.USER_FIELDS, "is_active", "managed_by_import"])
         if changed_assignments:
-            Assignment.objects.bulk_update(
-                changed_assignments, ["function", "establishment", "service"], batch_size=2000
-            )
+            update_objects(Assignment, changed_assignments, ["function", "establishment", "service"])
         if new_assignments:
-            Assignment.objects.bulk_create(new_assignments, batch_size=2000)
+            insert_objects(Assignment, new_assignments, need_ids=False)
         self.records(records)
-        search.reindex(search.PERSON, touched)
+        search.reindex_people_from(changed_pairs)
+        search.reindex_people_from(new_pairs, replace=False)
 
     @staticmethod
     def _place_label(values: dict) -> str:
@@ -635,10 +634,10 @@ class EstablishmentImporter(_Importer):
             else:
                 self.report.unchanged += 1
         if new:
-            Establishment.objects.bulk_create(new, batch_size=2000)
+            insert_objects(Establishment, new)
             records += [self.change_record(e, "import_create", {}) for e in new]
         if changed:
-            Establishment.objects.bulk_update(changed, [*self.FIELDS, "active"], batch_size=2000)
+            update_objects(Establishment, changed, [*self.FIELDS, "active"])
         self.records(records)
         search.reindex(search.ESTABLISHMENT, [e.pk for e in new] + [e.pk for e in changed])
         if kind_changed:

@@ -429,6 +429,8 @@ class SearchToken(models.Model):
     entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="tokens", db_index=False)
     kind = models.CharField(max_length=16, default="")  # the entry's kind, filtered inside the index scan
     token = models.CharField(max_length=64)
+    # the entry's words again, so the other words of a query are checked inside the index scan
+    terms = models.TextField(default="")
     field = models.PositiveSmallIntegerField(default=0)  # 0 surname/name, 1 first name, 2 identifier/code
 
     class Meta:

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 
+from annuaire.bulk import allocate_ids, copy_rows, insert_words
 from annuaire.folding import fold, prefix_upper_bound, query_tokens, tokens, with_aliases
 from annuaire.models import (
     Assignment,
@@ -32,7 +33,6 @@ from annuaire.models import (
     Establishment,
     SearchEntry,
     SearchToken,
-    SearchWord,
     Service,
     User,
 )
@@ -56,12 +56,15 @@ def principal_assignment(user: User) -> Assignment | None:
 
 
 def _person_entry(user: User) -> tuple[dict, list[tuple[str, int]]]:
+    return _person_fields(user, principal_assignment(user))
+
+
+def _person_fields(user: User, a: Assignment | None) -> tuple[dict, list[tuple[str, int]]]:
     words = [(t, FIELD_NAME) for t in with_aliases(tokens(user.last_name))]
     words += [(t, FIELD_FIRST) for t in with_aliases(tokens(user.first_name))]
     words += [(t, FIELD_CODE) for t in tokens(user.username)]
-    a = principal_assignment(user)
     est = a.establishment if a else None
-    svc_est_id = a.service.establishment_id if a and a.service_id and a.service else None
+    svc_est_id = a.service.establishment_id if a and a.service_id else None
     entry = {
         "folded": fold(f"{user.last_name} {user.first_name}")[:400] or user.username,
         "active": user.is_active,
@@ -150,30 +153,66 @@ def reindex(kind: str, ids: Iterable[int], *, batch_size: int = 2000) -> int:
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         remove_from_index(kind, chunk)
-        entries: list[SearchEntry] = []
-        words_per_entry: list[list[tuple[str, int]]] = []
-        for obj in _load(kind, chunk):
-            fields, words = _BUILDERS[kind](obj)
-            unique: dict[str, int] = {}
-            for word, field in words:
-                if word and (word not in unique or field < unique[word]):
-                    unique[word] = field
-            terms = " " + " ".join(unique) + " "
-            entries.append(SearchEntry(kind=kind, object_id=obj.pk, terms=terms, **fields))
-            words_per_entry.append(sorted(unique.items()))
-        SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
-        token_rows = [
-            SearchToken(entry_id=entry.pk, kind=kind, token=word, field=field)
-            for entry, words in zip(entries, words_per_entry, strict=True)
-            for word, field in words
-        ]
-        SearchToken.objects.bulk_create(token_rows, batch_size=5000)
-        vocabulary = {word for words in words_per_entry for word, _ in words}
-        SearchWord.objects.bulk_create(
-            [SearchWord(word=w) for w in sorted(vocabulary)], batch_size=5000, ignore_conflicts=True
-        )
-        done += len(entries)
+        done += _write_entries(kind, [_BUILDERS[kind](obj) + (obj.pk,) for obj in _load(kind, chunk)])
     return done
+
+
+def reindex_people_from(pairs: list[tuple[User, Assignment | None]], *, replace: bool = True) -> int:
+    """Index people whose principal assignment is already at hand (imports): no reload."""
+    if replace:
+        remove_from_index(PERSON, [u.pk for u, _ in pairs])
+    return _write_entries(PERSON, [_person_fields(u, a) + (u.pk,) for u, a in pairs])
+
+
+def _write_entries(kind: str, built: list[tuple[dict, list[tuple[str, int]], int]]) -> int:
+    rows: list[tuple[dict, str, int]] = []
+    words_per_entry: list[list[tuple[str, int]]] = []
+    for fields, words, object_id in built:
+        unique: dict[str, int] = {}
+        for word, field in words:
+            if word and (word not in unique or field < unique[word]):
+                unique[word] = field
+        rows.append((fields, (" " + " ".join(unique) + " ")[:MAX_TERMS], object_id))
+        words_per_entry.append(sorted(unique.items()))
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":  # COPY plain tuples: imports index 100,000 people at once
+        entry_ids = allocate_ids("annuaire_searchentry", "id", len(rows))
+        copy_rows(
+            "annuaire_searchentry",
+            ENTRY_COLUMNS,
+            (
+                (pk, kind, object_id, terms, *(f[c] for c in ENTRY_FIELDS))
+                for pk, (f, terms, object_id) in zip(entry_ids, rows, strict=True)
+            ),
+        )
+        copy_rows(
+            "annuaire_searchtoken",
+            ("entry_id", "kind", "token", "field", "terms"),
+            (
+                (pk, kind, word, field, row[1])
+                for pk, words, row in zip(entry_ids, words_per_entry, rows, strict=True)
+                for word, field in words
+            ),
+        )
+    else:
+        entries = [SearchEntry(kind=kind, object_id=o, terms=t, **f) for f, t, o in rows]
+        SearchEntry.objects.bulk_create(entries, batch_size=500)
+        SearchToken.objects.bulk_create(
+            [
+                SearchToken(entry_id=entry.pk, kind=kind, token=word, field=field, terms=entry.terms)
+                for entry, words in zip(entries, words_per_entry, strict=True)
+                for word, field in words
+            ],
+            batch_size=500,
+        )
+    insert_words(sorted({word for words in words_per_entry for word, _ in words}))
+    return len(rows)
+
+
+MAX_TERMS = 1000
+ENTRY_FIELDS = ("folded", "active", "department", "establishment_id", "establishment_kind", "function_id")
+ENTRY_COLUMNS = ("id", "kind", "object_id", "terms", *ENTRY_FIELDS)
 
 
 def rebuild_index() -> dict[str, int]:
@@ -225,22 +264,16 @@ def _run(
     filters: dict,
 ) -> list[Hit]:
     collate = _collate()
-    by_length = sorted(words, key=len, reverse=True)
-    driver = by_length[0]
-    # the second-longest word (2+ letters) narrows the candidates inside the index too
-    second = by_length[1] if len(by_length) > 1 and len(by_length[1]) > 1 else None
+    driver = max(words, key=len)
     others = [w for w in words if w != driver]
     kinds_sql = ", ".join(["%s"] * len(kinds))
     bounded = not others and not filters
     limit_sql = " LIMIT %s" if bounded else ""
     params: list = [driver, driver, prefix_upper_bound(driver), *kinds]
-    narrow = ""
-    if second:
-        narrow = (
-            f" AND entry_id IN (SELECT entry_id FROM annuaire_searchtoken WHERE token{collate} >= %s"  # noqa: S608
-            f" AND token{collate} < %s AND kind IN ({kinds_sql}))"
-        )
-        params += [second, prefix_upper_bound(second), *kinds]
+    # every other word must start a word of the same entry: checked on the token row itself
+    # (it carries the entry's words), inside the index-only scan
+    narrow = "".join(" AND terms LIKE %s ESCAPE '\\'" for _ in others)
+    params += [f"% {_like_escape(w)}%" for w in others]
     if bounded:
         params.append(cap)
     cand = (
@@ -254,8 +287,6 @@ def _run(
     where = ["e.active = %s", "e.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")"]
     where_params: list = [True, *kinds]
     for w in others:
-        where.append("e.terms LIKE %s ESCAPE '\\'")
-        where_params.append(f"% {_like_escape(w)}%")
         score.append("CASE WHEN e.terms LIKE %s ESCAPE '\\' THEN 10 ELSE 0 END")
         score_params.append(f"% {_like_escape(w)} %")
     score.append("CASE WHEN e.folded LIKE %s ESCAPE '\\' THEN 15 ELSE 0 END")
@@ -338,6 +369,7 @@ def search_entries(
     viewer: User | None = None,
     filters: dict | None = None,
     cap: int | None = None,
+    viewer_context: tuple[list[int], str] | None = None,
 ) -> SearchResult:
     """Ranked hits for a typed query (see module docstring)."""
     kinds = tuple(k for k in kinds if k in ALL_KINDS) or ALL_KINDS
@@ -348,16 +380,18 @@ def search_entries(
         if filters:
             return SearchResult(_browse(kinds=kinds, limit=limit, filters=filters))
         return SearchResult([])
-    viewer_establishments: list[int] = []
-    viewer_department = ""
-    if viewer is not None and viewer.is_authenticated:
-        rows = list(
-            Assignment.objects.filter(user=viewer, establishment__isnull=False)
-            .order_by("-principal")
-            .values_list("establishment_id", "establishment__department")
-        )
-        viewer_establishments = [r[0] for r in rows]
-        viewer_department = rows[0][1] if rows else ""
+    if viewer_context is not None:
+        viewer_establishments, viewer_department = viewer_context
+    else:
+        viewer_establishments, viewer_department = [], ""
+        if viewer is not None and viewer.is_authenticated:
+            rows = list(
+                Assignment.objects.filter(user=viewer, establishment__isnull=False)
+                .order_by("-principal")
+                .values_list("establishment_id", "establishment__department")
+            )
+            viewer_establishments = [r[0] for r in rows]
+            viewer_department = rows[0][1] if rows else ""
     options = {
         "kinds": kinds,
         "limit": limit,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.utils.functional import cached_property
 
 from annuaire import search
 from annuaire.models import (
@@ -60,13 +61,24 @@ class PrivacyContext:
 
     def __init__(self, viewer: User) -> None:
         self.viewer = viewer
-        self.agent = is_directory_agent(viewer)
-        self.places = _places(list(Assignment.objects.filter(user_id=viewer.pk))) if viewer.is_authenticated else set()
+        rows = []
+        if viewer.is_authenticated:
+            rows = list(
+                Assignment.objects.filter(user_id=viewer.pk)
+                .order_by("-principal", "id")
+                .values_list("establishment_id", "service_id", "establishment__department")
+            )
+        self.places = {("e", e) for e, _, _ in rows if e} | {("s", s) for _, s, _ in rows if s}
+        # for search ranking: the viewer's establishments, and the department of the principal one
+        self.establishment_ids = [e for e, _, _ in rows if e]
+        self.department = next((d for _, _, d in rows if d), "")
+
+    @cached_property
+    def agent(self) -> bool:  # permission lookup only when a restricted field is at stake
+        return is_directory_agent(self.viewer)
 
     def may_see(self, visibility: str, person: User) -> bool:
-        if self.agent or person.pk == self.viewer.pk:
-            return True
-        if visibility == Visibility.EVERYONE:
+        if visibility == Visibility.EVERYONE or person.pk == self.viewer.pk or self.agent:
             return True
         if visibility == Visibility.ESTABLISHMENT:
             return bool(self.places & _places(list(person.assignments.all())))
@@ -182,6 +194,11 @@ def expand_group_addresses(group: DirectoryGroup) -> list[str]:
     return sorted(addresses)
 
 
+def group_by_address(address: str) -> DirectoryGroup | None:
+    """The active group behind a distribution address (mail compose: expand before sending)."""
+    return DirectoryGroup.objects.filter(address=(address or "").strip().lower(), active=True).first()
+
+
 def can_post_to_group(*, user: User, group: DirectoryGroup) -> bool:
     if not user.is_authenticated or not user.is_active or not group.active:
         return False
@@ -280,8 +297,10 @@ def autocomplete(
     *, viewer: User, query: str, kinds: tuple[str, ...] = (search.PERSON, search.GROUP), limit: int = 10
 ) -> list[dict]:
     """JSON-ready suggestions for compose and agenda: people and groups with what tells them apart."""
-    result = search.search_entries(query, kinds=kinds, limit=limit, viewer=viewer)
     privacy = PrivacyContext(viewer)
+    result = search.search_entries(
+        query, kinds=kinds, limit=limit, viewer_context=(privacy.establishment_ids, privacy.department)
+    )
     suggestions = []
     for kind, obj in _hydrate(result.hits):
         if kind == search.PERSON:
@@ -358,8 +377,15 @@ def directory_search(
     per_kind: int = 25,
 ) -> DirectorySearch:
     """The full search page: people, establishments, services and groups, ``per_kind`` of each."""
+    privacy = PrivacyContext(viewer)
     result = search.search_entries(
-        query, kinds=kinds, limit=per_kind * 4, per_kind=per_kind, viewer=viewer, filters=filters, cap=1500
+        query,
+        kinds=kinds,
+        limit=per_kind * 4,
+        per_kind=per_kind,
+        viewer_context=(privacy.establishment_ids, privacy.department),
+        filters=filters,
+        cap=1500,
     )
     buckets: dict[str, list] = {k: [] for k in search.ALL_KINDS}
     for kind, obj in _hydrate(result.hits):
@@ -389,7 +415,3 @@ def establishments_filter_choices() -> dict:
         "functions": list(Function.objects.order_by("name")),
         "kinds": Establishment.Kind.choices,
     }
-
-
-def user_search_q(term: str) -> Q:
-    return Q(username__icontains=term) | Q(last_name__icontains=term)

@@ -2,7 +2,7 @@
 
 Measures the server time of autocomplete and full search over a realistic query mix (short
 prefixes, full names, accents, typos, UAI codes, establishments), as the selector alone and as the
-whole HTTP request through Django's middleware, and the time and peak memory of importing a
+whole HTTP request through Django's middleware, and the time and peak memory (RSS) of importing a
 100,000-person CSV (plus a 20,000-person one to show memory is flat in the file size).
 
     DATABASE_URL is ignored: the bench uses its own database (created if missing).
@@ -18,10 +18,10 @@ import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -392,10 +392,11 @@ def write_people_csv(path: Path, rows: int, rng: random.Random, prefix: str) -> 
     uais = list(Establishment.objects.values_list("uai", flat=True))
     functions = [c for c, _ in FUNCTIONS]
     names, weights = surname_pool(rng)
+    surnames = rng.choices(names, weights=weights, k=rows)
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write("identifiant;nom;prenom;courriel;telephone;uai_ou_service;fonction\n")
         for i in range(rows):
-            last = rng.choices(names, weights=weights)[0]
+            last = surnames[i]
             first = rng.choice(FIRST_NAMES)
             ident = f"{prefix}{i:06d}"
             f.write(
@@ -449,15 +450,14 @@ def bench_import() -> None:
         f"  ré-import identique        : {time.perf_counter() - t0:6.1f} s  — {again.created} créées, {again.updated} modifiées, {again.unchanged} inchangées"
     )
     for path, label in ((small, "20 000"), (big, "100 000")):
-        tracemalloc.start()
-        t0 = time.perf_counter()
-        with open(path, "rb") as f:
-            import_file(f, dry_run=True)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(
-            f"  pic mémoire Python (simulation, {label:>7s} lignes) : {peak / 1e6:6.1f} Mo  ({time.perf_counter() - t0:.1f} s sous tracemalloc)"
-        )
+        # a fresh process per file: its peak RSS is the import's footprint (plus Django's baseline)
+        out = subprocess.run(
+            [sys.executable, __file__, "--db", os.environ["BENCH_DB"], "--import-child", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        print(f"  mémoire (simulation, {label:>7s} lignes, processus neuf) : {out}")
     cleanup_import("imp")
 
 
@@ -466,11 +466,15 @@ def main() -> None:
     parser.add_argument("--db", default="msg_annuaire_bench")
     parser.add_argument("--reset", action="store_true", help="recreate the bench database")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--import-child", help=argparse.SUPPRESS)
     parser.add_argument("--queries", type=int, default=600)
     parser.add_argument("--people", type=int, default=100_000)
     args = parser.parse_args()
 
-    ensure_database(args.db, args.reset)
+    if not args.import_child:
+        ensure_database(args.db, args.reset)
+    os.environ["BENCH_DB"] = args.db
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{args.db}"
     os.environ["REDIS_URL"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "academie.settings")
@@ -482,6 +486,19 @@ def main() -> None:
 
     from annuaire.models import User
 
+    if args.import_child:
+        from annuaire.importer import import_file
+
+        User.objects.exists()  # connection and model caches warm: the baseline
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        with open(args.import_child, "rb") as f:
+            import_file(f, dry_run=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(
+            f"RSS de base {base / 1024:.0f} Mo, pic {peak / 1024:.0f} Mo (+{(peak - base) / 1024:.0f} Mo), {time.perf_counter() - t0:.1f} s"
+        )
+        return
     call_command("migrate", verbosity=0)
     if not User.objects.exists():
         generate(random.Random(42), args.people, 4_000, 2_000)
@@ -496,7 +513,8 @@ def main() -> None:
         f"{DirectoryGroup.objects.count()} groupes ; index : {SearchEntry.objects.count()} entrées, "
         f"{SearchToken.objects.count()} mots, vocabulaire {SearchWord.objects.count()}"
     )
-    bench_search(args.queries)
+    if not args.skip_search:
+        bench_search(args.queries)
     if not args.skip_import:
         bench_import()
 

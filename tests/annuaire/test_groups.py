@@ -132,3 +132,16 @@ def test_external_addresses_are_shown_only_to_managers(client, directory, group_
     assert "parent@example.org" in client.get(f"/annuaire/groupe/{group.pk}/").content.decode()
     vcf = client.get(f"/annuaire/groupe/{group.pk}/vcard/").content.decode()
     assert "KIND:group" in vcf and "MEMBER:mailto:parent@example.org" in vcf
+
+
+def test_group_by_address_for_compose(directory, group_factory):
+    from annuaire.selectors import group_by_address
+
+    group = group_factory("chefs-54", "Chefs 54")
+    services.add_person_to_group(group=group, person=directory.helene, actor=None)
+    found = group_by_address(" Chefs-54@AC-Nancy-Metz.fr ")
+    assert found == group
+    assert expand_group_addresses(found) == ["hlefebvre@ac-nancy-metz.fr"]
+    group.active = False
+    group.save()
+    assert group_by_address("chefs-54@ac-nancy-metz.fr") is None

@@ -212,3 +212,31 @@ def test_admin_group_change_page(admin_client, directory, group_factory):
     group = group_factory("g", "Groupe")
     assert admin_client.get(f"/admin/annuaire/directorygroup/{group.pk}/change/").status_code == 200
     assert DirectoryGroup.objects.count() == 1
+
+
+def test_admin_establishment_and_service_pages(admin_client, directory):
+    assert admin_client.get(f"/admin/annuaire/establishment/{directory.fabert.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/annuaire/establishment/", {"q": "Saint-Dié"}).status_code == 200
+    assert admin_client.get(f"/admin/annuaire/service/{directory.dsi.pk}/change/").status_code == 200
+    response = admin_client.post(
+        f"/admin/annuaire/establishment/{directory.fabert.pk}/change/",
+        {
+            "uai": "0570054Z",
+            "name": "Lycée Fabert (Metz)",
+            "kind": "lycee",
+            "public": "on",
+            "commune": "Metz",
+            "address": "",
+            "phone": "",
+            "email": "",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    record = ChangeRecord.objects.get(object_type="establishment", source="admin")
+    assert record.changes == {"name": "Lycée Fabert (Metz)"}
+    bad = admin_client.post(
+        f"/admin/annuaire/establishment/{directory.fabert.pk}/change/",
+        {"uai": "0570054A", "name": "X", "kind": "lycee", "commune": "Metz", "active": "on"},
+    )
+    assert bad.status_code == 200 and "lettre de contrôle" in bad.content.decode()
