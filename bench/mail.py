@@ -35,7 +35,6 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from imapclient import IMAPClient  # noqa: E402
 
 from annuaire.models import User  # noqa: E402
@@ -135,7 +134,7 @@ def raw_client(identifier: str) -> IMAPClient:
     return client
 
 
-ITEMS = ["UID", "FLAGS", "RFC822.SIZE", "INTERNALDATE", "ENVELOPE", "BODYSTRUCTURE"]
+ITEMS = ["UID", *imap.LIST_ITEMS]  # the same items as the web list
 
 
 def raw_inbox(identifier: str) -> None:
@@ -221,7 +220,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
-    setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
     print("Banc d'essai de la messagerie (Dovecot du dev stack)")
     seeded = {identifier: seed(identifier, size) for identifier, size in MAILBOXES.items()}

@@ -98,11 +98,27 @@ def folder_label(box: Mailbox, name: str) -> str:
     return str(SPECIAL_LABELS.get(folder.special_use, folder.name))
 
 
+QUOTA_CACHE_SECONDS = 300
+
+
 def quota(box: Mailbox) -> Quota | None:
+    """Storage quota for the gauge; cached a few minutes (GETQUOTAROOT may walk every folder)."""
+    key = f"mail:quota:{box.identifier}"
     try:
-        return box.quota()
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001
+        cached = None
+    if cached is not None:
+        return Quota(*cached) if cached else None
+    try:
+        value = box.quota()
     except imap.OperationRefused:
-        return None
+        value = None
+    try:
+        cache.set(key, (value.used_kb, value.limit_kb) if value else (), QUOTA_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache indisponible pour le quota")
+    return value
 
 
 # --------------------------------------------------------------------------- message list
