@@ -581,6 +581,20 @@ class Mailbox:
             parts = [BodyPart("TEXT", "text/plain", {}, "", "7bit", 0, "")]
         return self._summary(uid, data), parts, data.get(b"BODY[HEADER]") or b""
 
+    def fetch_parts(self, uid: int) -> list[BodyPart]:
+        """Only the MIME structure of one message (what the body frame and downloads need)."""
+        if not valid_uid(uid):
+            raise MessageNotFound(str(uid))
+        with self._errors(self.selected.name if self.selected else None):
+            raw = self.client.fetch([uid], ["BODYSTRUCTURE"])
+        data = raw.get(uid)
+        if not data:
+            raise MessageNotFound(str(uid))
+        try:
+            return parse_bodystructure(data.get(b"BODYSTRUCTURE") or ())
+        except (IndexError, TypeError, ValueError):
+            return [BodyPart("TEXT", "text/plain", {}, "", "7bit", 0, "")]
+
     def fetch_sections(self, uid: int, sections: Sequence[str], *, max_bytes: int | None = None) -> dict[str, bytes]:
         """Raw (still transfer-encoded) bytes of these sections, plus ``<section>.MIME`` headers."""
         if not sections:

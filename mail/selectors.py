@@ -413,7 +413,7 @@ def html_body(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None, a
     """The sanitised HTML body; cid: images are inlined as data: URLs fetched from the message."""
     state = box.select(folder, readonly=True)
     _check_uidvalidity(state, uidvalidity)
-    _summary, parts, _headers = box.fetch_structure(uid)
+    parts = box.fetch_parts(uid)
     html, _plain = _display_parts(parts)
     if html is None:
         return HtmlBody("", 0, 0)
@@ -445,7 +445,7 @@ def message_part(
 ) -> tuple[BodyPart, bytes]:
     state = box.select(folder, readonly=True)
     _check_uidvalidity(state, uidvalidity)
-    _summary, parts, _headers = box.fetch_structure(uid)
+    parts = box.fetch_parts(uid)
     part = next((p for p in parts if p.section == section), None)
     if part is None:
         raise MessageNotFound(f"{uid} section {section}")
