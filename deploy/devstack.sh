@@ -20,6 +20,10 @@ MASTER_USER="${IMAP_MASTER_USER_NAME:-webmail}"
 QUOTA="${DEVSTACK_QUOTA:-2G}"
 DOVECOT_CONF="$DS/dovecot/dovecot.conf"
 BASE_DIR="$DS/run/dovecot"
+# Unix sockets live in base_dir (108-byte path limit): a deep checkout uses a short path in /run.
+if [ ${#BASE_DIR} -gt 60 ]; then
+  BASE_DIR="/run/academie-dovecot-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
+fi
 SPAMD_PID="$DS/run/spamd.pid"
 
 die() { echo "devstack: ERREUR: $*" >&2; exit 1; }

@@ -221,10 +221,11 @@ class SearchQuery:
             out += ["SUBJECT", self.subject]
         if self.body:
             out += ["BODY", self.body]
+        # On the message's own date (Date header), the one shown in the list.
         if self.since:
-            out += ["SINCE", self.since]
+            out += ["SENTSINCE", self.since]
         if self.before:
-            out += ["BEFORE", self.before + dt.timedelta(days=1)]
+            out += ["SENTBEFORE", self.before + dt.timedelta(days=1)]
         return out or ["ALL"]
 
     @property

