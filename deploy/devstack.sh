@@ -6,8 +6,9 @@
 #   bash deploy/devstack.sh stop
 #   bash deploy/devstack.sh status
 #
-# Ports come from the environment: IMAP_PORT (10143), LMTP_PORT (10024), SPAMD_PORT (10783).
-# DEVSTACK_SPAMD=0 skips spamd.  After `start`:  set -a; . var/devstack/env; set +a
+# Ports come from the environment: IMAP_PORT (10143), LMTP_PORT (10024), SPAMD_PORT (10783),
+# SUBMISSION_PORT (10025, Postfix smtpd delivering the académie's domain to Dovecot over LMTP).
+# DEVSTACK_SPAMD=0 skips spamd, DEVSTACK_SMTP=0 skips Postfix.  After `start`:  set -a; . var/devstack/env; set +a
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,12 +16,18 @@ DS="$ROOT/var/devstack"
 IMAP_PORT="${IMAP_PORT:-10143}"
 LMTP_PORT="${LMTP_PORT:-10024}"
 SPAMD_PORT="${SPAMD_PORT:-10783}"
+SUBMISSION_PORT="${SUBMISSION_PORT:-10025}"
 MAIL_DOMAIN="${ACADEMIE_MAIL_DOMAIN:-ac-nancy-metz.fr}"
 MASTER_USER="${IMAP_MASTER_USER_NAME:-webmail}"
 QUOTA="${DEVSTACK_QUOTA:-2G}"
 DOVECOT_CONF="$DS/dovecot/dovecot.conf"
 BASE_DIR="$DS/run/dovecot"
+# Unix sockets live in base_dir (108-byte path limit): a deep checkout uses a short path in /run.
+if [ ${#BASE_DIR} -gt 60 ]; then
+  BASE_DIR="/run/academie-dovecot-$(printf '%s' "$ROOT" | sha1sum | cut -c1-10)"
+fi
 SPAMD_PID="$DS/run/spamd.pid"
+POSTFIX_DIR="$DS/postfix"
 
 die() { echo "devstack: ERREUR: $*" >&2; exit 1; }
 say() { echo "devstack: $*"; }
@@ -121,6 +128,32 @@ start_spamd() {
   wait_port spamd "$SPAMD_PORT" 60 "$DS/log/spamd.log"
 }
 
+postfix_running() {
+  [ -d "$POSTFIX_DIR" ] && postfix -c "$POSTFIX_DIR" status >/dev/null 2>&1
+}
+
+start_postfix() {
+  [ "${DEVSTACK_SMTP:-1}" = "1" ] || return 0
+  command -v postfix >/dev/null 2>&1 || die "postfix introuvable (paquet Debian postfix)"
+  mkdir -p "$POSTFIX_DIR/queue" "$POSTFIX_DIR/data"
+  chown postfix "$POSTFIX_DIR/data"
+  for name in main.cf master.cf; do
+    sed -e "s#@DS@#$DS#g" -e "s#@LMTP_PORT@#$LMTP_PORT#g" -e "s#@SMTP_PORT@#$SUBMISSION_PORT#g" \
+      -e "s#@MAIL_DOMAIN@#$MAIL_DOMAIN#g" "$ROOT/deploy/postfix/$name.in" >"$POSTFIX_DIR/$name"
+  done
+  if postfix_running; then
+    postfix -c "$POSTFIX_DIR" reload >/dev/null 2>&1 || true
+    say "Postfix déjà démarré, configuration rechargée"
+  else
+    port_open 127.0.0.1 "$SUBMISSION_PORT" && die "le port SMTP $SUBMISSION_PORT est déjà pris"
+    postfix -c "$POSTFIX_DIR" set-permissions >/dev/null 2>&1 || true
+    postfix -c "$POSTFIX_DIR" start >"$DS/log/postfix-start.log" 2>&1 \
+      || { cat "$DS/log/postfix-start.log" >&2; die "Postfix n'a pas démarré"; }
+    say "Postfix démarré (SMTP 127.0.0.1:$SUBMISSION_PORT → LMTP Dovecot)"
+  fi
+  wait_port Postfix "$SUBMISSION_PORT" 20 "$DS/log/postfix.log"
+}
+
 write_env() {
   local tmp="$DS/env.tmp"
   (
@@ -136,6 +169,8 @@ export LMTP_HOST=127.0.0.1
 export LMTP_PORT=$LMTP_PORT
 export SPAMD_HOST=127.0.0.1
 export SPAMD_PORT=$SPAMD_PORT
+export SUBMISSION_HOST=127.0.0.1
+export SUBMISSION_PORT=$SUBMISSION_PORT
 export DEVSTACK_DIR=$DS
 export DOVECOT_CONF=$DOVECOT_CONF
 ENV
@@ -150,6 +185,7 @@ cmd_start() {
   write_dovecot_conf
   master_password
   start_dovecot
+  start_postfix
   start_spamd
   write_env
   say "variables dans $DS/env"
@@ -164,6 +200,10 @@ cmd_stop() {
     say "Dovecot arrêté"
   else
     say "Dovecot n'était pas démarré"
+  fi
+  if postfix_running; then
+    postfix -c "$POSTFIX_DIR" stop >/dev/null 2>&1 || true
+    say "Postfix arrêté"
   fi
   if spamd_running; then
     local spid
@@ -182,6 +222,11 @@ cmd_status() {
   else
     say "Dovecot : arrêté"
     rc=1
+  fi
+  if postfix_running; then
+    say "Postfix : en marche (SMTP 127.0.0.1:$SUBMISSION_PORT)"
+  else
+    say "Postfix : arrêté"
   fi
   if spamd_running; then
     say "spamd : en marche (pid $(cat "$SPAMD_PID"), 127.0.0.1:$SPAMD_PORT)"

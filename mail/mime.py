@@ -13,8 +13,6 @@ import email.utils
 import quopri
 import re
 import unicodedata
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 from mail.imap import EmailAddress, decode_header_text
 
@@ -84,18 +82,39 @@ def _header_str(raw: str) -> str:
 
 
 def parse_headers(data: bytes) -> dict[str, str]:
-    """Decoded top-level headers (first occurrence of each), lower-case names."""
-    try:
-        message = BytesHeaderParser(policy=compat32).parsebytes(data or b"")
-    except Exception:  # noqa: BLE001 - the parser is tolerant, but never let a header 500
-        return {}
+    """Decoded top-level headers (first occurrence of each), lower-case names.
+
+    A small unfolding parser rather than ``email.parser``: it runs for every line of the
+    message list, and never raises on 8-bit bytes, missing colons or odd line endings."""
     out: dict[str, str] = {}
-    for name, value in message.raw_items():
-        key = name.lower()
-        if key in out:
+    name = None
+    chunks: list[bytes] = []
+
+    def flush() -> None:
+        if name is not None and name not in out:
+            text = decode_bytes(b" ".join(chunks).strip(), "utf-8")
+            out[name] = decode_header_text(text)
+
+    for line in (data or b"").replace(b"\r\n", b"\n").split(b"\n"):
+        if not line.strip():
+            if name is not None and line == b"":
+                flush()
+                name = None
+                chunks = []
+                # a blank line ends the header block
+                break
             continue
-        text = _header_str(value) if isinstance(value, str) else decode_bytes(bytes(value))
-        out[key] = decode_header_text(" ".join(text.split()))
+        if line[:1] in (b" ", b"\t") and name is not None:
+            chunks.append(line.strip())
+            continue
+        flush()
+        key, colon, value = line.partition(b":")
+        if not colon:
+            name, chunks = None, []
+            continue
+        name = key.strip().decode("ascii", "replace").lower()
+        chunks = [value.strip()]
+    flush()
     return out
 
 

@@ -98,11 +98,27 @@ def folder_label(box: Mailbox, name: str) -> str:
     return str(SPECIAL_LABELS.get(folder.special_use, folder.name))
 
 
+QUOTA_CACHE_SECONDS = 300
+
+
 def quota(box: Mailbox) -> Quota | None:
+    """Storage quota for the gauge; cached a few minutes (GETQUOTAROOT may walk every folder)."""
+    key = f"mail:quota:{box.identifier}"
     try:
-        return box.quota()
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001
+        cached = None
+    if cached is not None:
+        return Quota(*cached) if cached else None
+    try:
+        value = box.quota()
     except imap.OperationRefused:
-        return None
+        value = None
+    try:
+        cache.set(key, (value.used_kb, value.limit_kb) if value else (), QUOTA_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache indisponible pour le quota")
+    return value
 
 
 # --------------------------------------------------------------------------- message list
@@ -205,10 +221,11 @@ class SearchQuery:
             out += ["SUBJECT", self.subject]
         if self.body:
             out += ["BODY", self.body]
+        # On the message's own date (Date header), the one shown in the list.
         if self.since:
-            out += ["SINCE", self.since]
+            out += ["SENTSINCE", self.since]
         if self.before:
-            out += ["BEFORE", self.before + dt.timedelta(days=1)]
+            out += ["SENTBEFORE", self.before + dt.timedelta(days=1)]
         return out or ["ALL"]
 
     @property
@@ -397,7 +414,7 @@ def html_body(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None, a
     """The sanitised HTML body; cid: images are inlined as data: URLs fetched from the message."""
     state = box.select(folder, readonly=True)
     _check_uidvalidity(state, uidvalidity)
-    _summary, parts, _headers = box.fetch_structure(uid)
+    parts = box.fetch_parts(uid)
     html, _plain = _display_parts(parts)
     if html is None:
         return HtmlBody("", 0, 0)
@@ -429,7 +446,7 @@ def message_part(
 ) -> tuple[BodyPart, bytes]:
     state = box.select(folder, readonly=True)
     _check_uidvalidity(state, uidvalidity)
-    _summary, parts, _headers = box.fetch_structure(uid)
+    parts = box.fetch_parts(uid)
     part = next((p for p in parts if p.section == section), None)
     if part is None:
         raise MessageNotFound(f"{uid} section {section}")

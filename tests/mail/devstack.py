@@ -40,3 +40,6 @@ def configure_settings(settings_obj) -> None:  # noqa: ANN001 - django.conf.sett
     settings_obj.IMAP_SECURITY = values.get("IMAP_SECURITY", "none")
     settings_obj.IMAP_MASTER_USER = values.get("IMAP_MASTER_USER", "webmail")
     settings_obj.IMAP_MASTER_PASSWORD = values.get("IMAP_MASTER_PASSWORD", "")
+    if "SUBMISSION_PORT" in values:
+        settings_obj.SUBMISSION_HOST = values.get("SUBMISSION_HOST", "127.0.0.1")
+        settings_obj.SUBMISSION_PORT = int(values["SUBMISSION_PORT"])

@@ -202,3 +202,11 @@ def test_unread_count_fails_soft(mail_user, settings):
 
     settings.IMAP_PORT = 9  # discard: closed on loopback
     assert unread_count(mail_user) is None
+
+
+def test_list_escapes_subject_and_sender(mail_client, append):
+    append(make_message('<script>alert("objet")</script>', sender='"<img src=x onerror=alert(1)>" <evil@example.org>'))
+    html = mail_client.get("/messagerie/").content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&quot;objet&quot;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html

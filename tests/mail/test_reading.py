@@ -203,3 +203,11 @@ def test_expunged_message_is_404(mail_client, mailbox, append):
     mailbox.expunge([uid])
     assert mail_client.get(read_url(uid, v)).status_code == 404
     assert mail_client.get(read_url(uid, v, suffix="partie/1/")).status_code == 404
+
+
+def test_out_of_range_uids_are_404(mail_client, append):
+    _uid, v = append(make_message("Un"))
+    for uid in (0, 2**32, 10**12):
+        assert mail_client.get(read_url(uid, v)).status_code == 404
+    response = mail_client.post("/messagerie/actions/", {"f": "INBOX", "v": v, "uid": [str(2**40)], "action": "read"})
+    assert response.status_code == 404

@@ -58,12 +58,11 @@ def test_search_in_all_folders_and_accents(mail_client, corpus):
 
 
 def test_search_date_range(mail_client, corpus):
-    # Date range is on the arrival date (IMAP SINCE/BEFORE): all arrived today.
-    import datetime as dt
-
-    today = dt.date.today().isoformat()
-    html = mail_client.get(f"/messagerie/recherche/?f=INBOX&depuis={today}&jusqua={today}").content.decode()
-    assert len(_subjects(html)) == 2
+    # On the message's own date (the one shown in the list), bounds included.
+    html = mail_client.get("/messagerie/recherche/?f=INBOX&depuis=2026-10-10&jusqua=2026-10-15").content.decode()
+    assert _subjects(html) == ["Réunion parents"]
+    html = mail_client.get("/messagerie/recherche/?f=INBOX&depuis=2026-10-05&portee=tout").content.decode()
+    assert _subjects(html) == ["Budget 2027", "Réunion parents", "Conseil pédagogique"]
     html = mail_client.get("/messagerie/recherche/?f=INBOX&jusqua=2020-01-01").content.decode()
     assert _subjects(html) == [] and "Aucun message ne correspond." in html
 
