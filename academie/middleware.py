@@ -79,6 +79,7 @@ class ClientIPMiddleware:
 
 SESSION_STARTED_KEY = "_academie_started"
 SESSION_LAST_SEEN_KEY = "_academie_last_seen"
+LAST_SEEN_GRANULARITY = 30  # seconds; the idle timeout is 30 minutes
 
 
 class SessionTimeoutMiddleware:
@@ -102,7 +103,9 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 # MessageMiddleware runs after this one: the sign-in page shows the notice instead.
                 return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'expiree': '1'})}")
-            request.session[SESSION_LAST_SEEN_KEY] = now
+            # Write the session back at most every LAST_SEEN_GRANULARITY seconds, not on every request.
+            if last_seen is None or now - last_seen >= LAST_SEEN_GRANULARITY:
+                request.session[SESSION_LAST_SEEN_KEY] = now
         return self.get_response(request)
 
 
