@@ -11,7 +11,13 @@ from academie.selectors import tiles_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "academie/home.html", {"tiles": tiles_for(request.user)})
+    from mail.selectors import unread_count
+
+    return render(
+        request,
+        "academie/home.html",
+        {"tiles": tiles_for(request.user), "unread_mail": unread_count(request.user)},
+    )
 
 
 @never_cache
