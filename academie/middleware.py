@@ -150,3 +150,27 @@ class VerifiedSessionRequiredMiddleware:
             )
             return HttpResponseRedirect(PASSWORD_CHANGE_URL)
         return self.get_response(request)
+
+
+class PortalLocaleMiddleware:
+    """French first: the portal speaks French unless the person chose another language with the
+    header's language button (Django's language cookie). The browser's Accept-Language is not
+    followed, so a teacher whose browser is set to English still gets the académie's French UI
+    until they choose English."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+        from django.utils.cache import patch_vary_headers
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        patch_vary_headers(response, ("Cookie",))
+        return response
