@@ -81,7 +81,7 @@ def browser_page(recorder):
 
 
 @pytest.fixture
-def signed_in(browser_page, live_server, transactional_db, make_user, client, settings):
+def signed_in(transactional_db, browser_page, live_server, make_user, client, settings):
     """A fresh user, a verified session cookie in the browser, the dev-stack Dovecot."""
     from mail import imap
 
