@@ -202,6 +202,10 @@ def bench_mailbox(identifier: str, uid: int, v: int, *, runs: int) -> dict[str, 
         "portal home page (baseline: session, OTP, middleware)": (lambda: get("/"), lambda: None),
         "inbox page": (lambda: get("/messagerie/"), lambda: raw_inbox(identifier)),
         "open 100 KB HTML": (web_open, lambda: raw_open(identifier, uid)),
+        "  of which: sanitised body frame alone": (
+            lambda: get(f"/messagerie/lire/{uid}/corps/?f=INBOX&v={v}"),
+            lambda: None,
+        ),
         "subject search": (
             lambda: get(f"/messagerie/recherche/?f=INBOX&objet={SEARCH_WORD}"),
             lambda: raw_search(identifier),
@@ -210,7 +214,7 @@ def bench_mailbox(identifier: str, uid: int, v: int, *, runs: int) -> dict[str, 
     results: dict[str, tuple[float, float]] = {}
     for name, (web, raw) in rows.items():
         results[name] = summary(measure(web, runs))
-        if name.startswith("portal"):
+        if name.startswith(("portal", "  of which")):
             continue
         results[name + " (raw imapclient)"] = summary(measure(raw, runs))
     results["whole-folder SORT + FETCH 50 (Roundcube-like, raw)"] = summary(

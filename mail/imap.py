@@ -404,15 +404,69 @@ class Mailbox:
         if self._folders is None:
             with self._errors():
                 raw = self.client.list_folders()
-            result = []
-            for flags, delimiter, name in raw:
-                flags_t = _flags(flags)
-                special = next((f for f in flags_t if f in SPECIAL_USES), "")
-                if name.upper() == "INBOX":
-                    name, special = "INBOX", "\\Inbox"
-                result.append(Folder(name=name, delimiter=_text(delimiter) or "/", flags=flags_t, special_use=special))
-            self._folders = result
+            self._folders = [self._make_folder(*item) for item in raw]
         return self._folders
+
+    def _make_folder(self, flags, delimiter, name) -> Folder:  # noqa: ANN001
+        flags_t = _flags(flags)
+        special = next((f for f in flags_t if f in SPECIAL_USES), "")
+        if name.upper() == "INBOX":
+            name, special = "INBOX", "\\Inbox"
+        return Folder(name=name, delimiter=_text(delimiter) or "/", flags=flags_t, special_use=special)
+
+    def folders_with_status(self) -> list[tuple[Folder, FolderStatus | None]]:
+        """Every folder with its counts in one round trip (LIST-STATUS, RFC 5819), falling back
+        to LIST + one STATUS per folder on servers without it."""
+        if b"LIST-STATUS" in self.client.capabilities():
+            try:
+                return self._list_status()
+            except (ServerUnavailable, FolderNotFound):
+                raise
+            except Exception:  # noqa: BLE001 - odd reply: use the plain commands below
+                self._folders = None
+        result = []
+        for folder in self.folders():
+            status = None
+            if folder.selectable:
+                try:
+                    status = self.status(folder.name)
+                except FolderNotFound:
+                    continue
+            result.append((folder, status))
+        return result
+
+    def _list_status(self) -> list[tuple[Folder, FolderStatus | None]]:
+        from imapclient.imap_utf7 import decode as decode_utf7
+        from imapclient.response_parser import parse_response
+
+        if self.selected:
+            with self._errors():
+                self.client.noop()  # counts of the selected folder as of now
+        conn = self.client._imap
+        with self._errors():
+            typ, data = conn._simple_command(
+                "LIST", b'""', b'"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN UIDVALIDITY UIDNEXT))"
+            )
+            if typ != "OK":
+                raise OperationRefused(_text(data[-1] if data else b""))
+            _typ, listed = conn._untagged_response(typ, data, "LIST")
+            _typ, statuses = conn._untagged_response(typ, [None], "STATUS")
+        counts: dict[str, FolderStatus] = {}
+        for line in statuses:
+            if not line:
+                continue
+            name, items = parse_response([line])[:2]
+            name = decode_utf7(name) if isinstance(name, bytes) else str(name)
+            values = {_text(items[i]).upper(): items[i + 1] for i in range(0, len(items) - 1, 2)}
+            counts["INBOX" if name.upper() == "INBOX" else name] = FolderStatus(
+                messages=int(values.get("MESSAGES", 0)),
+                unseen=int(values.get("UNSEEN", 0)),
+                uidvalidity=int(values.get("UIDVALIDITY", 0)),
+                uidnext=int(values.get("UIDNEXT", 0)),
+            )
+        folders = [self._make_folder(*item) for item in self.client._proc_folder_list(listed)]
+        self._folders = folders
+        return [(folder, counts.get(folder.name)) for folder in folders]
 
     def folder(self, name: str) -> Folder:
         for item in self.folders():

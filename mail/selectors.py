@@ -74,13 +74,8 @@ def folder_tree(box: Mailbox, *, with_status: bool = True) -> list[FolderEntry]:
     """Special-use folders first (French names), then the user's folders in name order."""
     special: list[FolderEntry] = []
     others: list[FolderEntry] = []
-    for folder in box.folders():
-        status = None
-        if with_status and folder.selectable:
-            try:
-                status = box.status(folder.name)
-            except imap.FolderNotFound:
-                continue
+    pairs = box.folders_with_status() if with_status else [(f, None) for f in box.folders()]
+    for folder, status in pairs:
         if folder.special_use in SPECIAL_LABELS:
             entry = FolderEntry(
                 folder, status, str(SPECIAL_LABELS[folder.special_use]), SPECIAL_ICONS[folder.special_use]

@@ -81,17 +81,23 @@ def browser_page(recorder):
 
 
 @pytest.fixture
-def signed_in(browser_page, live_server, transactional_db, make_user, client, settings):
-    """A fresh user, a verified session cookie in the browser, the dev-stack Dovecot."""
-    from mail import imap
-
+def e2e_user(transactional_db, make_user, client, settings, live_server):
+    """A fresh user and a verified session, created before the browser starts: Playwright's
+    sync API runs an event loop, and ORM calls made inside it would open a connection in
+    another context that nobody closes (it then blocks the test database's teardown)."""
     configure_settings(settings)
     user = make_user(f"e{uuid.uuid4().hex[:12]}")
     verify_client(client, user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    browser_page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
+    return user, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture
+def signed_in(e2e_user, browser_page, live_server, settings):
+    """The browser carries the user's session cookie; ``box`` is the user's real mailbox."""
+    from mail import imap
+
+    user, cookie = e2e_user
+    browser_page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
     box = imap.connect(user.username)
     yield browser_page, box, live_server.url
     box.close()

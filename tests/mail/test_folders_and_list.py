@@ -210,3 +210,22 @@ def test_list_escapes_subject_and_sender(mail_client, append):
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&quot;objet&quot;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_list_status_matches_plain_status(mailbox, append):
+    """The one-round-trip LIST-STATUS path gives the same counts as LIST + STATUS per folder."""
+    mailbox.create_folder("Écoles/Réseau")
+    append(make_message("Un"))
+    append(make_message("Deux"), flags=["\\Seen"])
+    append(make_message("Trois"), folder="Écoles/Réseau")
+    mailbox.select("INBOX")
+    fast = {folder.name: status for folder, status in mailbox.folders_with_status()}
+    slow = {folder.name: mailbox.status(folder.name) for folder in mailbox.folders() if folder.selectable}
+    assert set(fast) >= set(slow) and "Écoles/Réseau" in fast
+    for name, status in slow.items():
+        assert (fast[name].messages, fast[name].unseen, fast[name].uidvalidity) == (
+            status.messages,
+            status.unseen,
+            status.uidvalidity,
+        ), name
+    assert fast["INBOX"].messages == 2 and fast["INBOX"].unseen == 1
