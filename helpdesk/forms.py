@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from helpdesk.files import ALLOWED_TYPES, check_upload
 from helpdesk.models import Category, Ticket
@@ -27,7 +27,7 @@ class AttachmentsField(forms.FileField):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(sorted(ALLOWED_TYPES))}))
         kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _lazy("Pièces jointes"))
+        kwargs.setdefault("label", gettext_lazy("Pièces jointes"))
         super().__init__(*args, **kwargs)
 
     @property
@@ -88,8 +88,8 @@ class CategoryField(forms.ModelChoiceField):
         super().__init__(
             queryset=Category.objects.filter(active=True),
             to_field_name="slug",
-            label=_lazy("Catégorie"),
-            empty_label=_lazy("— Choisissez —"),
+            label=gettext_lazy("Catégorie"),
+            empty_label=gettext_lazy("— Choisissez —"),
             *args,  # noqa: B026
             **kwargs,
         )
@@ -97,8 +97,8 @@ class CategoryField(forms.ModelChoiceField):
 
 class PortalTicketForm(forms.Form):
     category = CategoryField()
-    subject = forms.CharField(label=_lazy("Objet"), max_length=200)
-    description = LongTextField(label=_lazy("Description"))
+    subject = forms.CharField(label=gettext_lazy("Objet"), max_length=200)
+    description = LongTextField(label=gettext_lazy("Description"))
     attachments = AttachmentsField()
 
 
@@ -106,21 +106,21 @@ class PublicTicketForm(PortalTicketForm):
     """The form that works without signing in (the locked-out case)."""
 
     identifier = forms.CharField(
-        label=_lazy("Identifiant académique"),
+        label=gettext_lazy("Identifiant académique"),
         max_length=150,
-        help_text=_lazy("Celui que vous utilisez pour vous connecter, par exemple jdupont."),
+        help_text=gettext_lazy("Celui que vous utilisez pour vous connecter, par exemple jdupont."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}),
     )
-    contact_name = forms.CharField(label=_lazy("Nom et prénom"), max_length=150)
+    contact_name = forms.CharField(label=gettext_lazy("Nom et prénom"), max_length=150)
     contact_email = forms.EmailField(
-        label=_lazy("Courriel de contact"),
+        label=gettext_lazy("Courriel de contact"),
         required=False,
-        help_text=_lazy("Courriel professionnel de préférence."),
+        help_text=gettext_lazy("Courriel professionnel de préférence."),
     )
-    contact_phone = forms.CharField(label=_lazy("Téléphone de contact"), max_length=32, required=False)
+    contact_phone = forms.CharField(label=gettext_lazy("Téléphone de contact"), max_length=32, required=False)
     # Honeypot: hidden from people by CSS, filled by robots.
     website = forms.CharField(
-        label=_lazy("Site web (laisser vide)"),
+        label=gettext_lazy("Site web (laisser vide)"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
@@ -155,28 +155,33 @@ class PublicTicketForm(PortalTicketForm):
 
 
 class ReplyForm(forms.Form):
-    body = LongTextField(label=_lazy("Votre message"))
+    body = LongTextField(label=gettext_lazy("Votre message"))
     attachments = AttachmentsField()
 
 
 class AgentReplyForm(forms.Form):
-    VISIBILITY = [("public", _lazy("Réponse au demandeur (envoyée par courriel)")), ("note", _lazy("Note interne"))]
-    body = LongTextField(label=_lazy("Message"))
-    visibility = forms.ChoiceField(label=_lazy("Type"), choices=VISIBILITY, initial="public", widget=forms.RadioSelect)
+    VISIBILITY = [
+        ("public", gettext_lazy("Réponse au demandeur (envoyée par courriel)")),
+        ("note", gettext_lazy("Note interne")),
+    ]
+    body = LongTextField(label=gettext_lazy("Message"))
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Type"), choices=VISIBILITY, initial="public", widget=forms.RadioSelect
+    )
     attachments = AttachmentsField()
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_lazy("Statut"), choices=Ticket.Status.choices)
+    status = forms.ChoiceField(label=gettext_lazy("Statut"), choices=Ticket.Status.choices)
 
 
 class PriorityForm(forms.Form):
-    priority = forms.ChoiceField(label=_lazy("Priorité"), choices=Ticket.Priority.choices)
+    priority = forms.ChoiceField(label=gettext_lazy("Priorité"), choices=Ticket.Priority.choices)
 
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        label=_lazy("Attribuer à"), queryset=None, required=False, empty_label=_lazy("— Personne —")
+        label=gettext_lazy("Attribuer à"), queryset=None, required=False, empty_label=gettext_lazy("— Personne —")
     )
 
     def __init__(self, *args, agents=None, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
@@ -186,7 +191,7 @@ class AssignForm(forms.Form):
 
 class AccountActionForm(forms.Form):
     comment = forms.CharField(
-        label=_lazy("Commentaire (obligatoire)"),
+        label=gettext_lazy("Commentaire (obligatoire)"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -213,18 +218,18 @@ class AccountActionForm(forms.Form):
 
 class PasswordActionForm(AccountActionForm):
     send_link = forms.BooleanField(
-        label=_lazy("Envoyer aussi un lien de réinitialisation au courriel professionnel de l'annuaire"),
+        label=gettext_lazy("Envoyer aussi un lien de réinitialisation au courriel professionnel de l'annuaire"),
         required=False,
     )
 
 
 class RatingForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label=_lazy("Votre note"),
+        label=gettext_lazy("Votre note"),
         choices=[(i, str(i)) for i in range(1, 6)],
         coerce=int,
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label=_lazy("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
