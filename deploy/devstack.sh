@@ -105,7 +105,10 @@ start_dovecot() {
     say "Dovecot déjà démarré (pid $(cat "$BASE_DIR/master.pid")), configuration rechargée"
   else
     port_open 127.0.0.1 "$IMAP_PORT" && die "le port IMAP $IMAP_PORT est déjà pris par un autre programme"
-    dovecot -c "$DOVECOT_CONF" || { tail -n 20 "$DS/log/dovecot.log" >&2 || true; die "Dovecot n'a pas démarré"; }
+    # The daemon must not inherit our stdout/stderr: a caller reading them through a pipe (CI)
+    # would otherwise wait for an end of file that never comes.
+    dovecot -c "$DOVECOT_CONF" </dev/null >>"$DS/log/dovecot-start.log" 2>&1 \
+      || { tail -n 20 "$DS/log/dovecot-start.log" "$DS/log/dovecot.log" >&2 || true; die "Dovecot n'a pas démarré"; }
     say "Dovecot démarré (IMAP 127.0.0.1:$IMAP_PORT, LMTP 127.0.0.1:$LMTP_PORT)"
   fi
   wait_port Dovecot "$IMAP_PORT" 15 "$DS/log/dovecot.log"
@@ -122,7 +125,7 @@ start_spamd() {
   else
     port_open 127.0.0.1 "$SPAMD_PORT" && die "le port spamd $SPAMD_PORT est déjà pris"
     spamd -d --listen="127.0.0.1:$SPAMD_PORT" -u nobody -x --allow-tell --pidfile="$SPAMD_PID" \
-      -s "$DS/log/spamd.log" >/dev/null 2>&1 || die "spamd n'a pas démarré (journal : $DS/log/spamd.log)"
+      -s "$DS/log/spamd.log" </dev/null >/dev/null 2>&1 || die "spamd n'a pas démarré (journal : $DS/log/spamd.log)"
     say "spamd démarré (127.0.0.1:$SPAMD_PORT)"
   fi
   wait_port spamd "$SPAMD_PORT" 60 "$DS/log/spamd.log"
@@ -147,7 +150,7 @@ start_postfix() {
   else
     port_open 127.0.0.1 "$SUBMISSION_PORT" && die "le port SMTP $SUBMISSION_PORT est déjà pris"
     postfix -c "$POSTFIX_DIR" set-permissions >/dev/null 2>&1 || true
-    postfix -c "$POSTFIX_DIR" start >"$DS/log/postfix-start.log" 2>&1 \
+    postfix -c "$POSTFIX_DIR" start </dev/null >"$DS/log/postfix-start.log" 2>&1 \
       || { cat "$DS/log/postfix-start.log" >&2; die "Postfix n'a pas démarré"; }
     say "Postfix démarré (SMTP 127.0.0.1:$SUBMISSION_PORT → LMTP Dovecot)"
   fi
