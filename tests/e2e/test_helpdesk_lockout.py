@@ -9,7 +9,6 @@ covers the helpdesk half on its own, with a real django-axes lockout.
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -18,19 +17,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.test import Client, RequestFactory
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.e2e.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "Correct-Horse-Battery-42"
 
 
@@ -39,7 +29,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
