@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils.functional import cached_property
@@ -312,16 +313,9 @@ def _detail_text(function: str, establishment: str, commune: str, service: str) 
 
 
 def person_detail(person: User) -> str:
-    """ "Fonction — Établissement (commune)" from the principal assignment, to tell namesakes apart."""
-    a = search.principal_assignment(person)
-    if a is None:
-        return ""
-    return _detail_text(
-        a.function.name,
-        a.establishment.name if a.establishment else "",
-        a.establishment.commune if a.establishment else "",
-        a.service.name if a.service else "",
-    )
+    """ "Fonction — Établissement (commune)" from the principal assignment, to tell namesakes apart
+    (``assignments`` prefetched)."""
+    return card_from_user(person).detail
 
 
 @dataclass
@@ -331,10 +325,33 @@ class PersonCard:
 
     person: User
     places: set[tuple[str, int]]
+    assigned: bool = False  # has an assignment (the fields below are its principal one)
     function: str = ""
     establishment: str = ""
     commune: str = ""
     service: str = ""
+
+    @property
+    def detail(self) -> str:
+        """ "Fonction — Établissement (commune)" from the principal assignment, to tell namesakes apart."""
+        return _detail_text(self.function, self.establishment, self.commune, self.service) if self.assigned else ""
+
+
+def card_from_user(person: User) -> PersonCard:
+    """The card of a person whose ``assignments`` are prefetched (no query)."""
+    assignments = list(person.assignments.all())
+    a = search.principal_assignment(person)
+    if a is None:
+        return PersonCard(person=person, places=_places(assignments))
+    return PersonCard(
+        person=person,
+        places=_places(assignments),
+        assigned=True,
+        function=a.function.name,
+        establishment=a.establishment.name if a.establishment else "",
+        commune=a.establishment.commune if a.establishment else "",
+        service=a.service.name if a.service else "",
+    )
 
 
 _CARD_FIELDS = {"id", "username", "first_name", "last_name"} | {n for pair in PRIVATE_FIELDS for n in pair}
@@ -372,6 +389,7 @@ def person_cards(ids: list[int]) -> dict[int, PersonCard]:
             card = cards[pk] = PersonCard(
                 person=User.from_db(connection.alias, CARD_USER_FIELDS, user_values),
                 places=set(),
+                assigned=function is not None,
                 function=function or "",
                 establishment=establishment or "",
                 commune=(commune or "") if establishment else "",
@@ -408,9 +426,7 @@ def autocomplete(
                     "function": card.function,
                     "establishment": card.establishment or card.service,
                     "commune": card.commune,
-                    "detail": _detail_text(card.function, card.establishment, card.commune, card.service)
-                    if card.function
-                    else "",
+                    "detail": card.detail,
                     "url": f"/annuaire/personne/{obj.username}/",
                 }
             )
@@ -462,6 +478,7 @@ class DirectorySearch:
     establishments: list[Establishment]
     services: list[Service]
     groups: list[DirectoryGroup]
+    cards: list[PersonCard] = field(default_factory=list)  # ``people`` with their principal assignment
 
     @property
     def total(self) -> int:
@@ -475,8 +492,13 @@ def directory_search(
     kinds: tuple[str, ...] = search.ALL_KINDS,
     filters: dict | None = None,
     per_kind: int = 25,
+    lean: bool = False,
 ) -> DirectorySearch:
-    """The full search page: people, establishments, services and groups, ``per_kind`` of each."""
+    """The full search page: people, establishments, services and groups, ``per_kind`` of each.
+
+    ``lean``: people are read as :class:`PersonCard` (one query, as suggestions), enough for a
+    result list; ``people`` then hold only the card's fields (others deferred). Without it they
+    are full records with their assignments (vCard export)."""
     result = search.search_entries(
         query,
         kinds=kinds,
@@ -487,15 +509,23 @@ def directory_search(
         cap=1500,
     )
     buckets: dict[str, list] = {k: [] for k in search.ALL_KINDS}
-    for kind, obj in _hydrate(result.hits):
-        buckets[kind].append(obj)
+    if lean:
+        by_id = person_cards([h.object_id for h in result.hits if h.kind == search.PERSON])
+        cards = [by_id[h.object_id] for h in result.hits if h.kind == search.PERSON and h.object_id in by_id]
+        for kind, obj in _hydrate([h for h in result.hits if h.kind != search.PERSON]):
+            buckets[kind].append(obj)
+    else:
+        for kind, obj in _hydrate(result.hits):
+            buckets[kind].append(obj)
+        cards = [card_from_user(p) for p in buckets[search.PERSON]]
     return DirectorySearch(
         query=query,
         corrected_query=result.corrected_query,
-        people=buckets[search.PERSON],
+        people=[c.person for c in cards],
         establishments=buckets[search.ESTABLISHMENT],
         services=buckets[search.SERVICE],
         groups=buckets[search.GROUP],
+        cards=cards,
     )
 
 
@@ -503,14 +533,25 @@ def people_for_vcard(*, usernames: list[str]) -> list[User]:
     return list(people_queryset().filter(username__in=usernames, is_active=True))
 
 
+FILTER_CHOICES_CACHE_KEY = "annuaire:filter-choices"
+FILTER_CHOICES_CACHE_SECONDS = 300  # a new function or department shows in the filters within minutes
+
+
 def establishments_filter_choices() -> dict:
+    """Choices of the search filters (shown on every search page: kept in the cache a few minutes)."""
     from annuaire.models import Function
 
-    departments = list(
-        Establishment.objects.filter(active=True).order_by("department").values_list("department", flat=True).distinct()
-    )
-    return {
-        "departments": departments,
-        "functions": list(Function.objects.order_by("name")),
-        "kinds": Establishment.Kind.choices,
-    }
+    cached = cache.get(FILTER_CHOICES_CACHE_KEY)
+    if cached is None:
+        departments = list(
+            Establishment.objects.filter(active=True)
+            .order_by("department")
+            .values_list("department", flat=True)
+            .distinct()
+        )
+        functions = [
+            {"pk": pk, "name": name} for pk, name in Function.objects.order_by("name").values_list("pk", "name")
+        ]
+        cached = {"departments": departments, "functions": functions}
+        cache.set(FILTER_CHOICES_CACHE_KEY, cached, FILTER_CHOICES_CACHE_SECONDS)
+    return {**cached, "kinds": Establishment.Kind.choices}
