@@ -368,8 +368,11 @@ def bench_search(n: int) -> None:
     client = verify_client(Client(), viewer)
     print(f"\nRecherche : {len(queries)} requêtes, mélange réaliste (lecteur : {viewer.username})", flush=True)
     print("  charge de la machine (load average 1/5/15 min) : {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    for _, q in queries[:60]:  # warm-up (caches, plans)
+    for _, q in queries[:60]:  # warm-up (caches, plans; the first request loads the middleware)
         selectors.autocomplete(viewer=viewer, query=q)
+    for _, q in queries[:10]:
+        client.get("/annuaire/autocomplete/", {"q": q})
+        client.get("/annuaire/", {"q": q})
     results = {}
     results["autocomplete (sélecteur)"] = time_calls(lambda q: selectors.autocomplete(viewer=viewer, query=q), queries)
     results["autocomplete (requête HTTP)"] = time_calls(
