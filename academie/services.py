@@ -6,9 +6,11 @@ Views call one of these functions; each takes keyword-only arguments.
 from __future__ import annotations
 
 import enum
+import hashlib
 import ipaddress
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 import django_otp
@@ -293,11 +295,35 @@ def forget_browsers(*, user, browser_id: int | None = None) -> int:  # noqa: ANN
 # ---------------------------------------------------------------------------
 # Sessions
 # ---------------------------------------------------------------------------
+TRACKED_SESSION_KEY = "_academie_tracked"
+TRACK_REFRESH_SECONDS = 60
+
+
+def _session_key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 def track_session(*, request: HttpRequest) -> UserSession | None:
-    """Create or refresh the tracked row of the current session (once a minute at most)."""
+    """Create or refresh the tracked row of the current session (once a minute at most).
+
+    The session remembers when (and under which key) its row was last looked at, so the requests
+    in between read nothing: ``None`` is returned then. A new key (``cycle_key`` at sign-in)
+    does not match the remembered one, so it is looked up at once. A revoked session loses its
+    row and its Django session together, so skipping the lookup never keeps a revoked session
+    alive."""
     if request.session.session_key is None:
         request.session.save()
     key = request.session.session_key
+    digest = _session_key_digest(key)
+    seen = request.session.get(TRACKED_SESSION_KEY)
+    moment = time.time()
+    if (
+        isinstance(seen, dict)
+        and seen.get("key") == digest
+        and 0 <= moment - float(seen.get("at", 0)) < TRACK_REFRESH_SECONDS
+    ):
+        return None
+    request.session[TRACKED_SESSION_KEY] = {"key": digest, "at": moment}
     now = timezone.now()
     tracked = UserSession.objects.filter(session_key=key).first()
     if tracked is None:

@@ -261,6 +261,7 @@ def _run(
     cap: int,
     viewer_establishments: list[int],
     viewer_department: str,
+    viewer_id: int | None = None,
     filters: dict,
 ) -> list[Hit]:
     collate = _collate()
@@ -291,6 +292,11 @@ def _run(
         score_params.append(f"% {_like_escape(w)} %")
     score.append("CASE WHEN e.folded LIKE %s ESCAPE '\\' THEN 15 ELSE 0 END")
     score_params.append(_like_escape(" ".join(words)) + "%")
+    if viewer_id is not None:
+        # the viewer's places are read by the ranking query itself (one round trip, not two)
+        score.append(f"CASE WHEN e.establishment_id IN ({VIEWER_ESTABLISHMENTS_SQL}) THEN 6 ELSE 0 END")
+        score.append(f"CASE WHEN e.department = ({VIEWER_DEPARTMENT_SQL}) THEN 3 ELSE 0 END")
+        score_params += [viewer_id, viewer_id]
     if viewer_establishments:
         score.append(
             "CASE WHEN e.establishment_id IN (" + ", ".join(["%s"] * len(viewer_establishments)) + ") THEN 6 ELSE 0 END"
@@ -322,6 +328,17 @@ def _run(
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
         return [Hit(kind, object_id, score) for kind, object_id, score in cursor.fetchall()]
+
+
+# The viewer's establishments, and the department of the first of them that has one (principal
+# assignment first): the same rule as ``annuaire.selectors.PrivacyContext``.
+VIEWER_ESTABLISHMENTS_SQL = (
+    "SELECT va.establishment_id FROM annuaire_assignment va WHERE va.user_id = %s AND va.establishment_id IS NOT NULL"
+)
+VIEWER_DEPARTMENT_SQL = (
+    "SELECT ve.department FROM annuaire_assignment va JOIN annuaire_establishment ve ON ve.id = va.establishment_id"
+    " WHERE va.user_id = %s AND ve.department <> '' ORDER BY va.principal DESC, va.id LIMIT 1"
+)
 
 
 def _browse(*, kinds: tuple[str, ...], limit: int, filters: dict) -> list[Hit]:
@@ -371,7 +388,9 @@ def search_entries(
     cap: int | None = None,
     viewer_context: tuple[list[int], str] | None = None,
 ) -> SearchResult:
-    """Ranked hits for a typed query (see module docstring)."""
+    """Ranked hits for a typed query (see module docstring). ``viewer`` ranks their establishments
+    and department first (read by the query itself); ``viewer_context`` (establishment ids,
+    department) gives them explicitly instead."""
     kinds = tuple(k for k in kinds if k in ALL_KINDS) or ALL_KINDS
     cap = cap or settings.ANNUAIRE_SEARCH_CANDIDATES
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
@@ -380,18 +399,11 @@ def search_entries(
         if filters:
             return SearchResult(_browse(kinds=kinds, limit=limit, filters=filters))
         return SearchResult([])
+    viewer_establishments, viewer_department, viewer_id = [], "", None
     if viewer_context is not None:
         viewer_establishments, viewer_department = viewer_context
-    else:
-        viewer_establishments, viewer_department = [], ""
-        if viewer is not None and viewer.is_authenticated:
-            rows = list(
-                Assignment.objects.filter(user=viewer, establishment__isnull=False)
-                .order_by("-principal")
-                .values_list("establishment_id", "establishment__department")
-            )
-            viewer_establishments = [r[0] for r in rows]
-            viewer_department = rows[0][1] if rows else ""
+    elif viewer is not None and viewer.is_authenticated:
+        viewer_id = viewer.pk  # the viewer's places are read inside the ranking query
     options = {
         "kinds": kinds,
         "limit": limit,
@@ -399,6 +411,7 @@ def search_entries(
         "cap": cap,
         "viewer_establishments": viewer_establishments,
         "viewer_department": viewer_department,
+        "viewer_id": viewer_id,
         "filters": filters,
     }
     hits = _run(words, **options)

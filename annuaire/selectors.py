@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils.functional import cached_property
 
@@ -57,39 +59,57 @@ def _places(assignments: list[Assignment]) -> set[tuple[str, int]]:
 
 
 class PrivacyContext:
-    """What one viewer may see; computed once for a page that shows many people."""
+    """What one viewer may see; computed once for a page that shows many people. Nothing is read
+    until a field restricted to a place or to agents is at stake (most fields are public)."""
 
     def __init__(self, viewer: User) -> None:
         self.viewer = viewer
-        rows = []
-        if viewer.is_authenticated:
-            rows = list(
-                Assignment.objects.filter(user_id=viewer.pk)
-                .order_by("-principal", "id")
-                .values_list("establishment_id", "service_id", "establishment__department")
-            )
-        self.places = {("e", e) for e, _, _ in rows if e} | {("s", s) for _, s, _ in rows if s}
-        # for search ranking: the viewer's establishments, and the department of the principal one
-        self.establishment_ids = [e for e, _, _ in rows if e]
-        self.department = next((d for _, _, d in rows if d), "")
+
+    @cached_property
+    def _rows(self) -> list[tuple[int | None, int | None, str | None]]:
+        if not self.viewer.is_authenticated:
+            return []
+        return list(
+            Assignment.objects.filter(user_id=self.viewer.pk)
+            .order_by("-principal", "id")
+            .values_list("establishment_id", "service_id", "establishment__department")
+        )
+
+    @cached_property
+    def places(self) -> set[tuple[str, int]]:
+        rows = self._rows
+        return {("e", e) for e, _, _ in rows if e} | {("s", s) for _, s, _ in rows if s}
+
+    @cached_property
+    def establishment_ids(self) -> list[int]:  # search ranking (also computed by the search query)
+        return [e for e, _, _ in self._rows if e]
+
+    @cached_property
+    def department(self) -> str:  # the department of the principal establishment
+        return next((d for _, _, d in self._rows if d), "")
 
     @cached_property
     def agent(self) -> bool:  # permission lookup only when a restricted field is at stake
         return is_directory_agent(self.viewer)
 
-    def may_see(self, visibility: str, person: User) -> bool:
-        if visibility == Visibility.EVERYONE or person.pk == self.viewer.pk or self.agent:
+    def may_see(self, visibility: str, person: User, person_places: set[tuple[str, int]] | None = None) -> bool:
+        """``person_places`` (("e", establishment id) / ("s", service id)) may be given when the
+        caller already has them; otherwise they come from ``person.assignments``."""
+        if visibility == Visibility.EVERYONE or person.pk == self.viewer.pk:
             return True
         if visibility == Visibility.ESTABLISHMENT:
-            return bool(self.places & _places(list(person.assignments.all())))
-        return False
+            if person_places is None:
+                person_places = _places(list(person.assignments.all()))
+            if self.places & person_places:
+                return True
+        return self.agent
 
-    def fields(self, person: User) -> dict[str, str]:
+    def fields(self, person: User, *, person_places: set[tuple[str, int]] | None = None) -> dict[str, str]:
         """The contact fields of ``person`` this viewer may see (only non-empty ones)."""
         visible = {}
         for name, visibility_field in PRIVATE_FIELDS:
             value = getattr(person, name)
-            if value and self.may_see(getattr(person, visibility_field), person):
+            if value and self.may_see(getattr(person, visibility_field), person, person_places):
                 visible[name] = value
         return visible
 
@@ -258,6 +278,13 @@ def groups_list() -> QuerySet[DirectoryGroup]:
 # Search
 # ---------------------------------------------------------------------------
 def _hydrate(hits: list[search.Hit]) -> list[tuple[str, object]]:
+    objects = _hydrate_keyed(hits)
+    return [(h.kind, objects[(h.kind, h.object_id)]) for h in hits if (h.kind, h.object_id) in objects]
+
+
+def _hydrate_keyed(hits: list[search.Hit]) -> dict[tuple[str, int], object]:
+    if not hits:
+        return {}
     by_kind: dict[str, list[int]] = {}
     for h in hits:
         by_kind.setdefault(h.kind, []).append(h.object_id)
@@ -274,23 +301,105 @@ def _hydrate(hits: list[search.Hit]) -> list[tuple[str, object]]:
     if search.GROUP in by_kind:
         for g in DirectoryGroup.objects.filter(pk__in=by_kind[search.GROUP]):
             objects[(search.GROUP, g.pk)] = g
-    return [(h.kind, objects[(h.kind, h.object_id)]) for h in hits if (h.kind, h.object_id) in objects]
+    return objects
+
+
+def _detail_text(function: str, establishment: str, commune: str, service: str) -> str:
+    if establishment:
+        where = f"{establishment} ({commune})" if commune else establishment
+    else:
+        where = service
+    return f"{function} — {where}" if where else function
 
 
 def person_detail(person: User) -> str:
-    """ "Fonction — Établissement (commune)" from the principal assignment, to tell namesakes apart."""
+    """ "Fonction — Établissement (commune)" from the principal assignment, to tell namesakes apart
+    (``assignments`` prefetched)."""
+    return card_from_user(person).detail
+
+
+@dataclass
+class PersonCard:
+    """What a suggestion shows of a person: the person (contact fields and their visibility only),
+    the places of all their assignments (for the privacy rule) and their principal assignment."""
+
+    person: User
+    places: set[tuple[str, int]]
+    assigned: bool = False  # has an assignment (the fields below are its principal one)
+    function: str = ""
+    establishment: str = ""
+    commune: str = ""
+    service: str = ""
+
+    @property
+    def detail(self) -> str:
+        """ "Fonction — Établissement (commune)" from the principal assignment, to tell namesakes apart."""
+        return _detail_text(self.function, self.establishment, self.commune, self.service) if self.assigned else ""
+
+
+def card_from_user(person: User) -> PersonCard:
+    """The card of a person whose ``assignments`` are prefetched (no query)."""
+    assignments = list(person.assignments.all())
     a = search.principal_assignment(person)
     if a is None:
-        return ""
-    place = a.establishment or a.service
-    where = ""
-    if a.establishment:
-        where = (
-            f"{a.establishment.name} ({a.establishment.commune})" if a.establishment.commune else a.establishment.name
-        )
-    elif place:
-        where = str(place)
-    return f"{a.function.name} — {where}" if where else a.function.name
+        return PersonCard(person=person, places=_places(assignments))
+    return PersonCard(
+        person=person,
+        places=_places(assignments),
+        assigned=True,
+        function=a.function.name,
+        establishment=a.establishment.name if a.establishment else "",
+        commune=a.establishment.commune if a.establishment else "",
+        service=a.service.name if a.service else "",
+    )
+
+
+_CARD_FIELDS = {"id", "username", "first_name", "last_name"} | {n for pair in PRIVATE_FIELDS for n in pair}
+# in the model's field order, as ``Model.from_db`` expects
+CARD_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields if f.attname in _CARD_FIELDS)
+
+
+def person_cards(ids: list[int]) -> dict[int, PersonCard]:
+    """People for suggestions in one query (autocomplete is typed letter by letter: no ORM
+    prefetch machinery). Only the fields above are loaded; any other field of ``card.person`` is
+    deferred (read from the database if ever touched)."""
+    if not ids:
+        return {}
+    columns = ", ".join(f"u.{name}" for name in CARD_USER_FIELDS)
+    sql = (
+        f"SELECT {columns}, a.establishment_id, a.service_id, f.name, e.name, e.commune, s.name"  # noqa: S608
+        " FROM annuaire_user u LEFT JOIN annuaire_assignment a ON a.user_id = u.id"
+        " LEFT JOIN annuaire_function f ON f.id = a.function_id"
+        " LEFT JOIN annuaire_establishment e ON e.id = a.establishment_id"
+        " LEFT JOIN annuaire_service s ON s.id = a.service_id"
+        f" WHERE u.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY u.id, a.principal DESC, a.id"
+    )  # noqa: S608  (fixed SQL; the ids are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ids))
+        rows = cursor.fetchall()
+    cards: dict[int, PersonCard] = {}
+    n = len(CARD_USER_FIELDS)
+    pk_index = CARD_USER_FIELDS.index("id")
+    for row in rows:
+        user_values = row[:n]
+        establishment_id, service_id, function, establishment, commune, service = row[n:]
+        pk = user_values[pk_index]
+        card = cards.get(pk)
+        if card is None:  # first row of a person: the principal assignment (or the oldest one)
+            card = cards[pk] = PersonCard(
+                person=User.from_db(connection.alias, CARD_USER_FIELDS, user_values),
+                places=set(),
+                assigned=function is not None,
+                function=function or "",
+                establishment=establishment or "",
+                commune=(commune or "") if establishment else "",
+                service=service or "",
+            )
+        if establishment_id:
+            card.places.add(("e", establishment_id))
+        if service_id:
+            card.places.add(("s", service_id))
+    return cards
 
 
 def autocomplete(
@@ -298,27 +407,34 @@ def autocomplete(
 ) -> list[dict]:
     """JSON-ready suggestions for compose and agenda: people and groups with what tells them apart."""
     privacy = PrivacyContext(viewer)
-    result = search.search_entries(
-        query, kinds=kinds, limit=limit, viewer_context=(privacy.establishment_ids, privacy.department)
-    )
+    result = search.search_entries(query, kinds=kinds, limit=limit, viewer=viewer)
+    cards = person_cards([h.object_id for h in result.hits if h.kind == search.PERSON])
+    others = dict(_hydrate_keyed([h for h in result.hits if h.kind != search.PERSON]))
     suggestions = []
-    for kind, obj in _hydrate(result.hits):
-        if kind == search.PERSON:
-            a = search.principal_assignment(obj)
+    for hit in result.hits:
+        if hit.kind == search.PERSON:
+            card = cards.get(hit.object_id)
+            if card is None:
+                continue
+            obj = card.person
             suggestions.append(
                 {
                     "type": "person",
                     "id": obj.username,
                     "label": obj.display_name,
-                    "email": privacy.fields(obj).get("email", ""),
-                    "function": a.function.name if a else "",
-                    "establishment": (a.establishment.name if a.establishment else str(a.service)) if a else "",
-                    "commune": a.establishment.commune if a and a.establishment else "",
-                    "detail": person_detail(obj),
+                    "email": privacy.fields(obj, person_places=card.places).get("email", ""),
+                    "function": card.function,
+                    "establishment": card.establishment or card.service,
+                    "commune": card.commune,
+                    "detail": card.detail,
                     "url": f"/annuaire/personne/{obj.username}/",
                 }
             )
-        elif kind == search.GROUP:
+            continue
+        kind, obj = hit.kind, others.get((hit.kind, hit.object_id))
+        if obj is None:
+            continue
+        if kind == search.GROUP:
             suggestions.append(
                 {
                     "type": "group",
@@ -362,6 +478,7 @@ class DirectorySearch:
     establishments: list[Establishment]
     services: list[Service]
     groups: list[DirectoryGroup]
+    cards: list[PersonCard] = field(default_factory=list)  # ``people`` with their principal assignment
 
     @property
     def total(self) -> int:
@@ -375,28 +492,40 @@ def directory_search(
     kinds: tuple[str, ...] = search.ALL_KINDS,
     filters: dict | None = None,
     per_kind: int = 25,
+    lean: bool = False,
 ) -> DirectorySearch:
-    """The full search page: people, establishments, services and groups, ``per_kind`` of each."""
-    privacy = PrivacyContext(viewer)
+    """The full search page: people, establishments, services and groups, ``per_kind`` of each.
+
+    ``lean``: people are read as :class:`PersonCard` (one query, as suggestions), enough for a
+    result list; ``people`` then hold only the card's fields (others deferred). Without it they
+    are full records with their assignments (vCard export)."""
     result = search.search_entries(
         query,
         kinds=kinds,
         limit=per_kind * 4,
         per_kind=per_kind,
-        viewer_context=(privacy.establishment_ids, privacy.department),
+        viewer=viewer,
         filters=filters,
         cap=1500,
     )
     buckets: dict[str, list] = {k: [] for k in search.ALL_KINDS}
-    for kind, obj in _hydrate(result.hits):
-        buckets[kind].append(obj)
+    if lean:
+        by_id = person_cards([h.object_id for h in result.hits if h.kind == search.PERSON])
+        cards = [by_id[h.object_id] for h in result.hits if h.kind == search.PERSON and h.object_id in by_id]
+        for kind, obj in _hydrate([h for h in result.hits if h.kind != search.PERSON]):
+            buckets[kind].append(obj)
+    else:
+        for kind, obj in _hydrate(result.hits):
+            buckets[kind].append(obj)
+        cards = [card_from_user(p) for p in buckets[search.PERSON]]
     return DirectorySearch(
         query=query,
         corrected_query=result.corrected_query,
-        people=buckets[search.PERSON],
+        people=[c.person for c in cards],
         establishments=buckets[search.ESTABLISHMENT],
         services=buckets[search.SERVICE],
         groups=buckets[search.GROUP],
+        cards=cards,
     )
 
 
@@ -404,14 +533,25 @@ def people_for_vcard(*, usernames: list[str]) -> list[User]:
     return list(people_queryset().filter(username__in=usernames, is_active=True))
 
 
+FILTER_CHOICES_CACHE_KEY = "annuaire:filter-choices"
+FILTER_CHOICES_CACHE_SECONDS = 300  # a new function or department shows in the filters within minutes
+
+
 def establishments_filter_choices() -> dict:
+    """Choices of the search filters (shown on every search page: kept in the cache a few minutes)."""
     from annuaire.models import Function
 
-    departments = list(
-        Establishment.objects.filter(active=True).order_by("department").values_list("department", flat=True).distinct()
-    )
-    return {
-        "departments": departments,
-        "functions": list(Function.objects.order_by("name")),
-        "kinds": Establishment.Kind.choices,
-    }
+    cached = cache.get(FILTER_CHOICES_CACHE_KEY)
+    if cached is None:
+        departments = list(
+            Establishment.objects.filter(active=True)
+            .order_by("department")
+            .values_list("department", flat=True)
+            .distinct()
+        )
+        functions = [
+            {"pk": pk, "name": name} for pk, name in Function.objects.order_by("name").values_list("pk", "name")
+        ]
+        cached = {"departments": departments, "functions": functions}
+        cache.set(FILTER_CHOICES_CACHE_KEY, cached, FILTER_CHOICES_CACHE_SECONDS)
+    return {**cached, "kinds": Establishment.Kind.choices}

@@ -48,7 +48,9 @@ def index(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     results = None
     if query.strip() or filters:
-        results = selectors.directory_search(viewer=request.user, query=query, kinds=_kinds(request), filters=filters)
+        results = selectors.directory_search(
+            viewer=request.user, query=query, kinds=_kinds(request), filters=filters, lean=True
+        )
     context = {
         "query": query,
         "results": results,

@@ -270,8 +270,16 @@ def generate(rng: random.Random, people: int, establishments: int, groups: int) 
 def query_mix(rng: random.Random, n: int) -> list[tuple[str, str]]:
     from annuaire.models import Establishment, User
 
-    sample = list(User.objects.order_by("?").values_list("first_name", "last_name", "username")[:400])
-    uais = list(Establishment.objects.order_by("?").values_list("uai", "commune")[:50])
+    # drawn with the seeded rng (not ORDER BY random()): the same mix on every run, so runs compare
+    people = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    sample = list(
+        User.objects.filter(pk__in=rng.sample(people, min(400, len(people))))
+        .order_by("pk")
+        .values_list("first_name", "last_name", "username")
+    )
+    rng.shuffle(sample)
+    places = list(Establishment.objects.order_by("pk").values_list("uai", "commune"))
+    uais = rng.sample(places, min(50, len(places)))
     prefixes = [
         "ma",
         "mar",
@@ -359,19 +367,36 @@ def bench_search(n: int) -> None:
     viewer = User.objects.filter(assignments__principal=True, is_active=True).order_by("pk").first()
     client = verify_client(Client(), viewer)
     print(f"\nRecherche : {len(queries)} requêtes, mélange réaliste (lecteur : {viewer.username})", flush=True)
-    for _, q in queries[:60]:  # warm-up (caches, plans)
+    print("  charge de la machine (load average 1/5/15 min) : {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    for _, q in queries[:60]:  # warm-up (caches, plans; the first request loads the middleware)
         selectors.autocomplete(viewer=viewer, query=q)
+    for _, q in queries[:10]:
+        client.get("/annuaire/autocomplete/", {"q": q})
+        client.get("/annuaire/", {"q": q})
     results = {}
     results["autocomplete (sélecteur)"] = time_calls(lambda q: selectors.autocomplete(viewer=viewer, query=q), queries)
     results["autocomplete (requête HTTP)"] = time_calls(
         lambda q: client.get("/annuaire/autocomplete/", {"q": q}), queries
     )
-    results["recherche complète (sélecteur)"] = time_calls(
-        lambda q: selectors.directory_search(viewer=viewer, query=q), queries
+    results["recherche complète (sélecteur)"] = time_calls(  # as the page calls it
+        lambda q: selectors.directory_search(viewer=viewer, query=q, lean=True), queries
     )
     results["recherche complète (page HTTP)"] = time_calls(lambda q: client.get("/annuaire/", {"q": q}), queries)
     for name, (timings, _by_label) in results.items():
         print(f"  {name:34s} {fmt(timings)}")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for path in ("/annuaire/autocomplete/", "/annuaire/"):
+        counts = []
+        for _, q in queries[:50]:
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(path, {"q": q})
+            counts.append(len(ctx))
+        print(
+            f"  requêtes SQL par requête HTTP {path:24s} min {min(counts)}  médiane {statistics.median(counts):g}  max {max(counts)}"
+        )
+    print("  charge de la machine (load average 1/5/15 min) : {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print("  détail autocomplete (sélecteur) par type de requête :")
     for label, timings in sorted(results["autocomplete (sélecteur)"][1].items()):
         print(f"    {label:24s} n={len(timings):3d}  {fmt(timings)}")

@@ -175,3 +175,45 @@ def test_history_shows_the_last_50(client, user, password, totp_device, settings
     assert len(events) == 50 and events[0].result == "success"
     body = response.content.decode()
     assert "mot de passe refusé" in body and "extérieur" in body and "de confiance" in body
+
+
+def test_tracked_session_is_refreshed_once_a_minute_not_on_every_request(client, user, password, totp_device):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from academie.services import TRACKED_SESSION_KEY
+
+    sign_in(client, user, password, totp_device)
+    assert client.get("/").status_code == 200
+    row = UserSession.objects.get(session_key=client.session.session_key)
+    long_ago = timezone.now() - timedelta(minutes=5)
+    UserSession.objects.filter(pk=row.pk).update(last_activity=long_ago)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    assert not [q for q in ctx.captured_queries if "academie_usersession" in q["sql"]]
+    row.refresh_from_db()
+    assert row.last_activity == long_ago
+    # a minute later, the row is looked at again and refreshed
+    session = client.session
+    session[TRACKED_SESSION_KEY] = {**session[TRACKED_SESSION_KEY], "at": time.time() - 61}
+    session.save()
+    assert client.get("/").status_code == 200
+    row.refresh_from_db()
+    assert row.last_activity > long_ago + timedelta(minutes=4)
+
+
+def test_a_session_row_removed_behind_its_back_is_tracked_again(client, user, password, totp_device):
+    from academie.services import TRACKED_SESSION_KEY
+
+    sign_in(client, user, password, totp_device)
+    client.get("/")
+    key = client.session.session_key
+    UserSession.objects.filter(session_key=key).delete()
+    session = client.session
+    session[TRACKED_SESSION_KEY] = {**session[TRACKED_SESSION_KEY], "at": time.time() - 61}
+    session.save()
+    assert client.get("/").status_code == 200
+    assert UserSession.objects.filter(session_key=key, user=user).exists()

@@ -96,3 +96,42 @@ def test_autocomplete_hides_a_restricted_email(client, directory):
     verify_client(client, directory.martin_metz)
     result = client.get("/annuaire/autocomplete/", {"q": "helene"}).json()["results"][0]
     assert (result["id"], result["email"]) == ("hlefebvre", "")
+
+
+def test_autocomplete_email_follows_the_single_rule(client, directory, agent):
+    """The suggestions read people in one lean query: the e-mail they show is still exactly what
+    ``visible_person_fields`` allows, non-principal assignments included, for every kind of viewer."""
+    from annuaire.models import Assignment
+    from tests.annuaire.conftest import person
+
+    helene = directory.helene  # principal assignment at Poincaré (Nancy)
+    helene.email_visibility = Visibility.ESTABLISHMENT
+    helene.save()
+    Assignment.objects.create(user=helene, function=directory.ens, establishment=directory.ferry, principal=False)
+    part_timer = person("ppoincare", "Paul", "Petit", function=directory.ens, establishment=directory.fabert)
+    Assignment.objects.create(
+        user=part_timer, function=directory.ens, establishment=directory.poincare, principal=False
+    )
+    at_ferry = directory.martine  # shares Helene's second establishment
+    viewers = {
+        directory.viewer: True,  # same principal establishment
+        directory.martin_metz: False,  # elsewhere
+        part_timer: True,  # shares it through a non-principal assignment
+        at_ferry: True,  # shares Hélène's non-principal establishment
+        agent: True,
+        helene: True,  # herself
+    }
+    for viewer, sees in viewers.items():
+        client.logout()
+        verify_client(client, viewer)
+        results = client.get("/annuaire/autocomplete/", {"q": "hlefebvre"}).json()["results"]
+        assert [r["id"] for r in results] == ["hlefebvre"], viewer.username
+        expected = visible_person_fields(viewer=viewer, person=helene).get("email", "")
+        assert results[0]["email"] == expected == ("hlefebvre@ac-nancy-metz.fr" if sees else ""), viewer.username
+    helene.email_visibility = Visibility.AGENTS
+    helene.save()
+    for viewer, sees in ((directory.viewer, False), (agent, True)):
+        client.logout()
+        verify_client(client, viewer)
+        results = client.get("/annuaire/autocomplete/", {"q": "hlefebvre"}).json()["results"]
+        assert results[0]["email"] == ("hlefebvre@ac-nancy-metz.fr" if sees else ""), viewer.username

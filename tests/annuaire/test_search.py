@@ -157,6 +157,9 @@ def test_autocomplete_query_count_is_flat(client, directory):
     many, queries_many = count()
     assert (few, many) == (3, 10)
     assert queries_many == queries_few  # no N+1
+    # session, user, second-factor device, ranking (the viewer's places included), people: nothing
+    # else per keystroke (the tracked session is refreshed once a minute, not on every request)
+    assert queries_few <= 5, queries_few
 
 
 def test_user_created_through_create_user_is_searchable(db):

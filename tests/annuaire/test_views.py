@@ -31,6 +31,26 @@ def test_search_page_without_js(viewer_client, directory):
     assert "style=" not in page
 
 
+def test_search_results_tell_people_apart_by_principal_assignment(viewer_client, directory):
+    from annuaire import selectors
+
+    # a second, non-principal assignment does not replace the principal one in the list
+    Assignment.objects.create(user=directory.marchal, function=directory.ens, establishment=directory.ferry)
+    User.objects.create(username="mnouveau", first_name="Marc", last_name="Nouveau", password="!")
+    page = viewer_client.get("/annuaire/", {"q": "ma", "quoi": "personnes", "fragment": "1"}).content.decode()
+    marchal = re.search(r"<li><a href=\"/annuaire/personne/amarchal/\">.*?</li>", page, re.S).group(0)
+    assert "Personnel administratif</bdi>, <bdi>Direction des systèmes d&#x27;information</bdi>" in marchal
+    newcomer = re.search(r"<li><a href=\"/annuaire/personne/mnouveau/\">.*?</li>", page, re.S).group(0)
+    assert "annuaire-detail" not in newcomer  # no assignment yet: name only
+    # the lean cards of the page and the full records of the vCard export say the same
+    lean = selectors.directory_search(viewer=directory.viewer, query="ma", lean=True)
+    full = selectors.directory_search(viewer=directory.viewer, query="ma")
+    assert [c.person.pk for c in lean.cards] == [p.pk for p in full.people] and len(lean.cards) >= 4
+    assert [(c.assigned, c.detail, c.places) for c in lean.cards] == [
+        (c.assigned, c.detail, c.places) for c in full.cards
+    ]
+
+
 def test_search_fragment_and_filters(viewer_client, directory):
     fragment = viewer_client.get("/annuaire/", {"q": "lycee", "fragment": "1", "departement": "57"}).content.decode()
     assert "<html" not in fragment
