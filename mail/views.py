@@ -236,6 +236,14 @@ def read(request: HttpRequest, uid: int) -> HttpResponse:
     }
     for attachment in message.attachments:
         attachment.url = message_url(folder, uid, v, f"partie/{attachment.section}/")
+    if message.html_source is not None:
+        # Sanitised now, served to the body frame from the cache (no second IMAP login).
+        result = selectors.sanitized_body(
+            box, uid=uid, parts=message.parts, text=message.html_source, allow_images=images
+        )
+        selectors.remember_body(
+            result, user_pk=request.user.pk, folder=folder, uidvalidity=v, uid=uid, allow_images=images
+        )
     return render(request, "mail/read.html", context)
 
 
@@ -249,13 +257,28 @@ BODY_DOCUMENT = """<!DOCTYPE html>
 @xframe_options_sameorigin
 @mail_view
 def body(request: HttpRequest, uid: int) -> HttpResponse:
-    """The sanitised HTML body, alone, for the sandboxed iframe (its own CSP: no script at all)."""
-    box = request_mailbox(request)
+    """The sanitised HTML body, alone, for the sandboxed iframe (its own CSP: no script at all).
+
+    Usually the reading page has just sanitised it and left it in the cache for this user,
+    folder state and message: then no IMAP connection is opened at all."""
     folder = _folder_param(request)
     allow_images = request.GET.get("images") == "1"
-    result = selectors.html_body(
-        box, folder=folder, uid=uid, uidvalidity=_uidvalidity(request), allow_images=allow_images
+    uidvalidity = _uidvalidity(request)
+    result = selectors.remembered_body(
+        user_pk=request.user.pk, folder=folder, uidvalidity=uidvalidity, uid=uid, allow_images=allow_images
     )
+    if result is None:
+        box = request_mailbox(request)
+        result = selectors.html_body(box, folder=folder, uid=uid, uidvalidity=uidvalidity, allow_images=allow_images)
+        if uidvalidity is not None:
+            selectors.remember_body(
+                result,
+                user_pk=request.user.pk,
+                folder=folder,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                allow_images=allow_images,
+            )
     response = HttpResponse(BODY_DOCUMENT.format(body=result.html), content_type="text/html; charset=utf-8")
     img_src = "'self' data: https: http:" if allow_images else "data:"
     response["Content-Security-Policy"] = (
