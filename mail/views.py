@@ -126,6 +126,8 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def mailbox(request: HttpRequest) -> HttpResponse:
     box = request_mailbox(request)
     folder = _folder_param(request)
+    # Folder counts first: before any SELECT, LIST-STATUS needs no NOOP to be current.
+    sidebar = _sidebar(box, folder)
     page = selectors.message_page(
         box,
         folder=folder,
@@ -136,7 +138,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     )
     base = {"tri": page.sort, "ordre": page.order, "filtre": page.filter}
     context = {
-        **_sidebar(box, folder),
+        **sidebar,
         "folder": folder,
         "folder_label": selectors.folder_label(box, folder),
         "folder_obj": box.folder(folder),
