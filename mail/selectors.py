@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -86,6 +87,13 @@ def folder_tree(box: Mailbox, *, with_status: bool = True) -> list[FolderEntry]:
     special.sort(key=lambda e: SPECIAL_ORDER.index(e.folder.special_use))
     others.sort(key=lambda e: [part.casefold() for part in e.folder.name.split(e.folder.delimiter)])
     return special + others
+
+
+def count_as_read(entries: list[FolderEntry], name: str) -> None:
+    """One message of folder ``name`` was just marked read by this request: its badge follows."""
+    for entry in entries:
+        if entry.name == name and entry.status is not None and entry.status.unseen > 0:
+            entry.status = dataclasses.replace(entry.status, unseen=entry.status.unseen - 1)
 
 
 def folder_label(box: Mailbox, name: str) -> str:

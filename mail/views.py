@@ -30,11 +30,13 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- plumbing
 
 
-def request_mailbox(request: HttpRequest) -> imap.Mailbox:
-    """The request's IMAP connection, opened on first use and closed by ``mail_view``."""
+def request_mailbox(request: HttpRequest, *, condstore: bool = True) -> imap.Mailbox:
+    """The request's IMAP connection, opened on first use and closed by ``mail_view``.
+
+    ``condstore=False`` for views that never sort a whole folder (reading): one round trip less."""
     box = getattr(request, "_mailbox", None)
     if box is None:
-        box = imap.connect(request.user.get_username())
+        box = imap.connect(request.user.get_username(), condstore=condstore)
         request._mailbox = box
     return box
 
@@ -212,15 +214,18 @@ def _uidvalidity(request: HttpRequest) -> int | None:
 @require_GET
 @mail_view
 def read(request: HttpRequest, uid: int) -> HttpResponse:
-    box = request_mailbox(request)
+    box = request_mailbox(request, condstore=False)
     folder = _folder_param(request)
+    # Folder counts first: before any SELECT, LIST-STATUS needs no NOOP to be current.
+    sidebar = _sidebar(box, folder)
     message = selectors.read_message(box, folder=folder, uid=uid, uidvalidity=_uidvalidity(request))
     if not message.summary.seen:
         services.mark_read(box=box, folder=folder, uid=uid)
+        selectors.count_as_read(sidebar["folders"], folder)
     images = request.GET.get("images") == "1"
     v = message.state.uidvalidity
     context = {
-        **_sidebar(box, folder),
+        **sidebar,
         "folder": folder,
         "folder_label": selectors.folder_label(box, folder),
         "folder_obj": box.folder(folder),
@@ -270,7 +275,7 @@ def body(request: HttpRequest, uid: int) -> HttpResponse:
         user_pk=request.user.pk, folder=folder, uidvalidity=uidvalidity, uid=uid, allow_images=allow_images
     )
     if result is None:
-        box = request_mailbox(request)
+        box = request_mailbox(request, condstore=False)
         result = selectors.html_body(box, folder=folder, uid=uid, uidvalidity=uidvalidity, allow_images=allow_images)
         if uidvalidity is not None:
             selectors.remember_body(

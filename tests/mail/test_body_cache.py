@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -85,3 +86,19 @@ def test_another_user_never_gets_the_cached_body(mail_client, mail_user, make_us
         assert b"confidentiel" not in other.get(url(uid, v, "corps/")).content
     # And the first user's entry is still theirs.
     assert "confidentiel" in mail_client.get(url(uid, v, "corps/")).content.decode()
+
+
+def test_reading_page_badge_counts_the_message_just_read(mail_client, append):
+    uid, v = append(make_message("Un"))
+    append(make_message("Deux"))
+    append(make_message("Trois"))
+
+    def inbox_badge(html: str) -> str | None:
+        match = re.search(r'data-folder="INBOX">.*?</li>', html, re.S)
+        badge = re.search(r'mail-unseen"[^>]*>(\d+)<', match.group(0)) if match else None
+        return badge.group(1) if badge else None
+
+    assert inbox_badge(mail_client.get("/messagerie/").content.decode()) == "3"
+    assert inbox_badge(mail_client.get(url(uid, v)).content.decode()) == "2"  # this one is now read
+    assert inbox_badge(mail_client.get(url(uid, v)).content.decode()) == "2"  # read again: unchanged
+    assert inbox_badge(mail_client.get("/messagerie/").content.decode()) == "2"
