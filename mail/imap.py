@@ -130,6 +130,7 @@ class MessageSummary:
     to: list[EmailAddress]
     has_attachments: bool
     message_id: str = ""
+    seq: int | None = None  # message sequence number, when the FETCH that built it said it
 
     @property
     def seen(self) -> bool:
@@ -633,7 +634,10 @@ class Mailbox:
             parts = parse_bodystructure(data.get(b"BODYSTRUCTURE") or ())
         except (IndexError, TypeError, ValueError):
             parts = [BodyPart("TEXT", "text/plain", {}, "", "7bit", 0, "")]
-        return self._summary(uid, data), parts, data.get(b"BODY[HEADER]") or b""
+        summary = self._summary(uid, data)
+        seq = data.get(b"SEQ")
+        summary.seq = int(seq) if isinstance(seq, int) else None
+        return summary, parts, data.get(b"BODY[HEADER]") or b""
 
     def fetch_parts(self, uid: int) -> list[BodyPart]:
         """Only the MIME structure of one message (what the body frame and downloads need)."""

@@ -342,15 +342,17 @@ def _parts_text(box: Mailbox, uid: int, parts: list[BodyPart]) -> dict[str, tupl
     return out
 
 
-def _neighbours(box: Mailbox, state: FolderState, uid: int) -> tuple[int | None, int | None]:
-    """Previous (newer) and next (older) message in arrival order."""
+def _neighbours(box: Mailbox, state: FolderState, uid: int, seq: int | None = None) -> tuple[int | None, int | None]:
+    """Previous (newer) and next (older) message in arrival order (``seq``: the message's
+    sequence number when the caller already knows it, saving a SEARCH)."""
     client = box.client
     try:
         client.use_uid = False
-        seqs = client.search(["UID", str(uid)])
-        if not seqs:
-            return None, None
-        seq = int(seqs[0])
+        if seq is None:
+            seqs = client.search(["UID", str(uid)])
+            if not seqs:
+                return None, None
+            seq = int(seqs[0])
         wanted = [s for s in (seq - 1, seq + 1) if 1 <= s <= state.exists]
         raw = client.fetch(wanted, ["UID"]) if wanted else {}
     except Exception:  # noqa: BLE001 - navigation links are a convenience
@@ -395,7 +397,7 @@ def read_message(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None
         for p in parts
         if p.section not in shown and not p.content_type.startswith("multipart/")
     ]
-    prev_uid, next_uid = _neighbours(box, state, uid)
+    prev_uid, next_uid = _neighbours(box, state, uid, summary.seq)
     return ReadMessage(
         folder=folder,
         state=state,
