@@ -653,15 +653,18 @@ class Mailbox:
         except (IndexError, TypeError, ValueError):
             return [BodyPart("TEXT", "text/plain", {}, "", "7bit", 0, "")]
 
-    def fetch_sections(self, uid: int, sections: Sequence[str], *, max_bytes: int | None = None) -> dict[str, bytes]:
-        """Raw (still transfer-encoded) bytes of these sections, plus ``<section>.MIME`` headers."""
+    def fetch_sections(
+        self, uid: int, sections: Sequence[str], *, max_bytes: int | None = None, mime_headers: bool = True
+    ) -> dict[str, bytes]:
+        """Raw (still transfer-encoded) bytes of these sections, plus ``<section>.MIME`` headers
+        unless ``mime_headers`` is false (display text: BODYSTRUCTURE already gave charset and encoding)."""
         if not sections:
             return {}
         items = []
         for section in sections:
             partial = f"<0.{max_bytes}>" if max_bytes else ""
             items.append(f"BODY.PEEK[{section}]{partial}")
-            if section not in ("TEXT", ""):
+            if mime_headers and section not in ("TEXT", ""):
                 items.append(f"BODY.PEEK[{section}.MIME]")
         with self._errors(self.selected.name if self.selected else None):
             raw = self.client.fetch([uid], items)

@@ -325,7 +325,7 @@ def decode_part(part: BodyPart, raw: bytes) -> bytes:
 
 
 def _part_text(box: Mailbox, uid: int, part: BodyPart) -> tuple[str, bool]:
-    data = box.fetch_sections(uid, [part.section], max_bytes=DISPLAY_TEXT_MAX)
+    data = box.fetch_sections(uid, [part.section], max_bytes=DISPLAY_TEXT_MAX, mime_headers=False)
     raw = data.get(part.section) or data.get(f"{part.section}<0>") or b""
     truncated = part.size > DISPLAY_TEXT_MAX
     return mime.decode_bytes(decode_part(part, raw), part.charset), truncated
@@ -333,7 +333,7 @@ def _part_text(box: Mailbox, uid: int, part: BodyPart) -> tuple[str, bool]:
 
 def _parts_text(box: Mailbox, uid: int, parts: list[BodyPart]) -> dict[str, tuple[str, bool]]:
     """Decoded text of several parts of one message, fetched in a single FETCH."""
-    data = box.fetch_sections(uid, [p.section for p in parts], max_bytes=DISPLAY_TEXT_MAX)
+    data = box.fetch_sections(uid, [p.section for p in parts], max_bytes=DISPLAY_TEXT_MAX, mime_headers=False)
     out = {}
     for part in parts:
         raw = data.get(part.section) or data.get(f"{part.section}<0>") or b""
