@@ -624,8 +624,10 @@ class Mailbox:
         if not valid_uid(uid):
             raise MessageNotFound(str(uid))
         with self._errors(self.selected.name if self.selected else None):
+            # No ENVELOPE: the whole header is fetched anyway, and parsing it is cheaper than
+            # imapclient's parsing of the nested ENVELOPE list.
             raw = self.client.fetch(
-                [uid], ["FLAGS", "RFC822.SIZE", "INTERNALDATE", "ENVELOPE", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"]
+                [uid], ["FLAGS", "RFC822.SIZE", "INTERNALDATE", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"]
             )
         data = raw.get(uid)
         if not data:
@@ -634,7 +636,8 @@ class Mailbox:
             parts = parse_bodystructure(data.get(b"BODYSTRUCTURE") or ())
         except (IndexError, TypeError, ValueError):
             parts = [BodyPart("TEXT", "text/plain", {}, "", "7bit", 0, "")]
-        summary = self._summary(uid, data)
+        summary = _summary_from_headers(uid, {**data, LIST_HEADER_KEY: data.get(b"BODY[HEADER]") or b""})
+        summary.has_attachments = has_attachments(parts, summary.flags)
         seq = data.get(b"SEQ")
         summary.seq = int(seq) if isinstance(seq, int) else None
         return summary, parts, data.get(b"BODY[HEADER]") or b""
