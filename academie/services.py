@@ -9,6 +9,7 @@ import enum
 import ipaddress
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 import django_otp
@@ -293,12 +294,29 @@ def forget_browsers(*, user, browser_id: int | None = None) -> int:  # noqa: ANN
 # ---------------------------------------------------------------------------
 # Sessions
 # ---------------------------------------------------------------------------
+TRACKED_SESSION_KEY = "_academie_tracked"  # (session key, epoch seconds) of the last check below
+TRACK_INTERVAL_SECONDS = 60
+
+
 def track_session(*, request: HttpRequest) -> UserSession | None:
-    """Create or refresh the tracked row of the current session (once a minute at most)."""
+    """Create or refresh the tracked row of the current session (once a minute at most).
+
+    The session remembers when its row was last checked, so most requests cost no query here;
+    the mark names the session key, so a new key (sign-in cycles it) is tracked at once.
+    Returns None when the row was checked less than a minute ago."""
     if request.session.session_key is None:
         request.session.save()
     key = request.session.session_key
+    mark = request.session.get(TRACKED_SESSION_KEY)
+    if (
+        isinstance(mark, list | tuple)
+        and len(mark) == 2
+        and mark[0] == key
+        and 0 <= time.time() - mark[1] < TRACK_INTERVAL_SECONDS
+    ):
+        return None
     now = timezone.now()
+    request.session[TRACKED_SESSION_KEY] = [key, time.time()]
     tracked = UserSession.objects.filter(session_key=key).first()
     if tracked is None:
         tracked, _created = UserSession.objects.get_or_create(
