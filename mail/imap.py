@@ -130,6 +130,7 @@ class MessageSummary:
     to: list[EmailAddress]
     has_attachments: bool
     message_id: str = ""
+    seq: int | None = None  # message sequence number, when the FETCH that built it said it
 
     @property
     def seen(self) -> bool:
@@ -623,8 +624,10 @@ class Mailbox:
         if not valid_uid(uid):
             raise MessageNotFound(str(uid))
         with self._errors(self.selected.name if self.selected else None):
+            # No ENVELOPE: the whole header is fetched anyway, and parsing it is cheaper than
+            # imapclient's parsing of the nested ENVELOPE list.
             raw = self.client.fetch(
-                [uid], ["FLAGS", "RFC822.SIZE", "INTERNALDATE", "ENVELOPE", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"]
+                [uid], ["FLAGS", "RFC822.SIZE", "INTERNALDATE", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"]
             )
         data = raw.get(uid)
         if not data:
@@ -633,7 +636,11 @@ class Mailbox:
             parts = parse_bodystructure(data.get(b"BODYSTRUCTURE") or ())
         except (IndexError, TypeError, ValueError):
             parts = [BodyPart("TEXT", "text/plain", {}, "", "7bit", 0, "")]
-        return self._summary(uid, data), parts, data.get(b"BODY[HEADER]") or b""
+        summary = _summary_from_headers(uid, {**data, LIST_HEADER_KEY: data.get(b"BODY[HEADER]") or b""})
+        summary.has_attachments = has_attachments(parts, summary.flags)
+        seq = data.get(b"SEQ")
+        summary.seq = int(seq) if isinstance(seq, int) else None
+        return summary, parts, data.get(b"BODY[HEADER]") or b""
 
     def fetch_parts(self, uid: int) -> list[BodyPart]:
         """Only the MIME structure of one message (what the body frame and downloads need)."""
@@ -649,15 +656,18 @@ class Mailbox:
         except (IndexError, TypeError, ValueError):
             return [BodyPart("TEXT", "text/plain", {}, "", "7bit", 0, "")]
 
-    def fetch_sections(self, uid: int, sections: Sequence[str], *, max_bytes: int | None = None) -> dict[str, bytes]:
-        """Raw (still transfer-encoded) bytes of these sections, plus ``<section>.MIME`` headers."""
+    def fetch_sections(
+        self, uid: int, sections: Sequence[str], *, max_bytes: int | None = None, mime_headers: bool = True
+    ) -> dict[str, bytes]:
+        """Raw (still transfer-encoded) bytes of these sections, plus ``<section>.MIME`` headers
+        unless ``mime_headers`` is false (display text: BODYSTRUCTURE already gave charset and encoding)."""
         if not sections:
             return {}
         items = []
         for section in sections:
             partial = f"<0.{max_bytes}>" if max_bytes else ""
             items.append(f"BODY.PEEK[{section}]{partial}")
-            if section not in ("TEXT", ""):
+            if mime_headers and section not in ("TEXT", ""):
                 items.append(f"BODY.PEEK[{section}.MIME]")
         with self._errors(self.selected.name if self.selected else None):
             raw = self.client.fetch([uid], items)
@@ -744,8 +754,11 @@ class Mailbox:
 # --------------------------------------------------------------------------- connection
 
 
-def connect(identifier: str, *, timeout: float | None = None) -> Mailbox:
-    """Log in to ``identifier``'s mailbox as the webmail master user."""
+def connect(identifier: str, *, timeout: float | None = None, condstore: bool = True) -> Mailbox:
+    """Log in to ``identifier``'s mailbox as the webmail master user.
+
+    ``condstore=False`` saves the ENABLE round trip for a connection that never needs
+    HIGHESTMODSEQ (its folder states then carry 0: not fit for the sorted-UID cache key)."""
     if not identifier or any(c in identifier for c in '*\r\n\0 "\\'):
         raise AuthenticationRefused(identifier)
     timeout = settings.IMAP_TIMEOUT if timeout is None else timeout
@@ -775,7 +788,7 @@ def connect(identifier: str, *, timeout: float | None = None) -> Mailbox:
         raise ServerUnavailable(str(exc)) from exc
     box = Mailbox(identifier, client)
     with box._errors():
-        if b"CONDSTORE" in client.capabilities():
+        if condstore and b"CONDSTORE" in client.capabilities():
             client.enable("CONDSTORE")
     return box
 

@@ -118,9 +118,22 @@ def parse_headers(data: bytes) -> dict[str, str]:
     return out
 
 
+# The common shapes, "Display Name <user@host>" and "user@host", without email.utils' general
+# RFC 5322 parser (the message list parses two address headers per row). Anything with quotes,
+# comments, groups, several addresses or unusual characters takes the general path.
+_SIMPLE_ADDRESS = re.compile(r"[\w.+-]+@[\w.-]+")
+_SIMPLE_NAMED = re.compile(r"([\w' -]*)<([\w.+-]+@[\w.-]+)>")
+
+
 def parse_addresses(value: str) -> list[EmailAddress]:
     if not value:
         return []
+    value_s = value.strip()
+    if _SIMPLE_ADDRESS.fullmatch(value_s):
+        return [EmailAddress(name="", address=value_s)]
+    named = _SIMPLE_NAMED.fullmatch(value_s)
+    if named and "--" not in named.group(1):
+        return [EmailAddress(name=" ".join(named.group(1).split()), address=named.group(2))]
     try:
         pairs = email.utils.getaddresses([value])
     except Exception:  # noqa: BLE001

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -86,6 +87,13 @@ def folder_tree(box: Mailbox, *, with_status: bool = True) -> list[FolderEntry]:
     special.sort(key=lambda e: SPECIAL_ORDER.index(e.folder.special_use))
     others.sort(key=lambda e: [part.casefold() for part in e.folder.name.split(e.folder.delimiter)])
     return special + others
+
+
+def count_as_read(entries: list[FolderEntry], name: str) -> None:
+    """One message of folder ``name`` was just marked read by this request: its badge follows."""
+    for entry in entries:
+        if entry.name == name and entry.status is not None and entry.status.unseen > 0:
+            entry.status = dataclasses.replace(entry.status, unseen=entry.status.unseen - 1)
 
 
 def folder_label(box: Mailbox, name: str) -> str:
@@ -291,6 +299,8 @@ class ReadMessage:
     truncated: bool = False
     prev_uid: int | None = None
     next_uid: int | None = None
+    parts: list[BodyPart] = field(default_factory=list, repr=False)
+    html_source: str | None = None  # the raw (unsanitised) HTML part, never shown as such
 
 
 def _check_uidvalidity(state: FolderState, uidvalidity: int | None) -> None:
@@ -315,21 +325,34 @@ def decode_part(part: BodyPart, raw: bytes) -> bytes:
 
 
 def _part_text(box: Mailbox, uid: int, part: BodyPart) -> tuple[str, bool]:
-    data = box.fetch_sections(uid, [part.section], max_bytes=DISPLAY_TEXT_MAX)
+    data = box.fetch_sections(uid, [part.section], max_bytes=DISPLAY_TEXT_MAX, mime_headers=False)
     raw = data.get(part.section) or data.get(f"{part.section}<0>") or b""
     truncated = part.size > DISPLAY_TEXT_MAX
     return mime.decode_bytes(decode_part(part, raw), part.charset), truncated
 
 
-def _neighbours(box: Mailbox, state: FolderState, uid: int) -> tuple[int | None, int | None]:
-    """Previous (newer) and next (older) message in arrival order."""
+def _parts_text(box: Mailbox, uid: int, parts: list[BodyPart]) -> dict[str, tuple[str, bool]]:
+    """Decoded text of several parts of one message, fetched in a single FETCH."""
+    data = box.fetch_sections(uid, [p.section for p in parts], max_bytes=DISPLAY_TEXT_MAX, mime_headers=False)
+    out = {}
+    for part in parts:
+        raw = data.get(part.section) or data.get(f"{part.section}<0>") or b""
+        text = mime.decode_bytes(decode_part(part, raw), part.charset)
+        out[part.section] = (text, part.size > DISPLAY_TEXT_MAX)
+    return out
+
+
+def _neighbours(box: Mailbox, state: FolderState, uid: int, seq: int | None = None) -> tuple[int | None, int | None]:
+    """Previous (newer) and next (older) message in arrival order (``seq``: the message's
+    sequence number when the caller already knows it, saving a SEARCH)."""
     client = box.client
     try:
         client.use_uid = False
-        seqs = client.search(["UID", str(uid)])
-        if not seqs:
-            return None, None
-        seq = int(seqs[0])
+        if seq is None:
+            seqs = client.search(["UID", str(uid)])
+            if not seqs:
+                return None, None
+            seq = int(seqs[0])
         wanted = [s for s in (seq - 1, seq + 1) if 1 <= s <= state.exists]
         raw = client.fetch(wanted, ["UID"]) if wanted else {}
     except Exception:  # noqa: BLE001 - navigation links are a convenience
@@ -349,10 +372,17 @@ def read_message(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None
     html, plain = _display_parts(parts)
     text_html = ""
     truncated = False
-    if plain is not None:
-        text, truncated = _part_text(box, uid, plain)
-        text_html = linkify_text(text)
-    elif html is None and parts and parts[0].content_type.startswith("text/") and parts[0].section == "TEXT":
+    html_source = None
+    if plain is not None or html is not None:
+        # The plain part and the HTML part in one FETCH: the HTML is sanitised by the caller
+        # (reading page) so that the body frame needs no IMAP round trip of its own.
+        texts = _parts_text(box, uid, [p for p in (plain, html) if p is not None])
+        if plain is not None:
+            text, truncated = texts[plain.section]
+            text_html = linkify_text(text)
+        if html is not None:
+            html_source = texts[html.section][0]
+    elif parts and parts[0].content_type.startswith("text/") and parts[0].section == "TEXT":
         text, truncated = _part_text(box, uid, parts[0])
         text_html = linkify_text(text)
     shown = {p.section for p in (html, plain) if p is not None}
@@ -367,7 +397,7 @@ def read_message(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None
         for p in parts
         if p.section not in shown and not p.content_type.startswith("multipart/")
     ]
-    prev_uid, next_uid = _neighbours(box, state, uid)
+    prev_uid, next_uid = _neighbours(box, state, uid, summary.seq)
     return ReadMessage(
         folder=folder,
         state=state,
@@ -384,6 +414,8 @@ def read_message(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None
         truncated=truncated,
         prev_uid=prev_uid,
         next_uid=next_uid,
+        parts=parts,
+        html_source=html_source,
     )
 
 
@@ -414,6 +446,11 @@ def html_body(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None, a
     if html is None:
         return HtmlBody("", 0, 0)
     text, _truncated = _part_text(box, uid, html)
+    return sanitized_body(box, uid=uid, parts=parts, text=text, allow_images=allow_images)
+
+
+def sanitized_body(box: Mailbox, *, uid: int, parts: list[BodyPart], text: str, allow_images: bool) -> HtmlBody:
+    """Sanitise the HTML ``text`` of message ``uid`` (selected folder), inlining its cid: images."""
     by_cid = {p.content_id: p for p in parts if p.content_id and p.content_type.startswith("image/")}
     wanted = [p for p in by_cid.values() if p.size <= INLINE_IMAGES_MAX and f"cid:{p.content_id}" in text]
     images: dict[str, str] = {}
@@ -434,6 +471,49 @@ def html_body(box: Mailbox, *, folder: str, uid: int, uidvalidity: int | None, a
 
     result = sanitize_html(text, allow_remote_images=allow_images, cid_url=cid_url)
     return HtmlBody(result.html, result.blocked_images, result.remote_images)
+
+
+# The body frame is requested by the browser right after the reading page, which has just
+# fetched and sanitised the very same HTML: the page leaves the result in the shared cache for a
+# short while and the frame is served from there without opening an IMAP connection. The key
+# binds the entry to the user (primary key), the folder, its UIDVALIDITY, the UID (a message's
+# content never changes under the same UIDVALIDITY and UID, RFC 3501 §2.3.1.1) and the remote
+# images choice; nothing in it comes from another user.
+BODY_CACHE_SECONDS = 120
+BODY_CACHE_MAX_CHARS = 1024 * 1024  # bigger bodies are recomputed by the frame
+
+
+def _body_cache_key(*, user_pk: int, folder: str, uidvalidity: int, uid: int, allow_images: bool) -> str:
+    folder_hash = hashlib.sha256(folder.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"mail:body:{int(user_pk)}:{folder_hash}:{int(uidvalidity)}:{int(uid)}:{int(bool(allow_images))}"
+
+
+def remember_body(body: HtmlBody, *, user_pk: int, folder: str, uidvalidity: int, uid: int, allow_images: bool) -> None:
+    """Keep a sanitised body for the frame that the reading page is about to load."""
+    if len(body.html) > BODY_CACHE_MAX_CHARS:
+        return
+    key = _body_cache_key(user_pk=user_pk, folder=folder, uidvalidity=uidvalidity, uid=uid, allow_images=allow_images)
+    try:
+        cache.set(key, (body.html, body.blocked_images, body.remote_images), BODY_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - cache down: the frame fetches the body itself
+        logger.warning("cache indisponible pour le corps HTML")
+
+
+def remembered_body(
+    *, user_pk: int, folder: str, uidvalidity: int | None, uid: int, allow_images: bool
+) -> HtmlBody | None:
+    """The body the reading page left for this user, folder state, message and images choice."""
+    if uidvalidity is None or not imap.valid_uid(uid):
+        return None
+    key = _body_cache_key(user_pk=user_pk, folder=folder, uidvalidity=uidvalidity, uid=uid, allow_images=allow_images)
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001
+        return None
+    if not cached:
+        return None
+    html, blocked, remote = cached
+    return HtmlBody(html, blocked, remote)
 
 
 def message_part(

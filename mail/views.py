@@ -30,11 +30,13 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- plumbing
 
 
-def request_mailbox(request: HttpRequest) -> imap.Mailbox:
-    """The request's IMAP connection, opened on first use and closed by ``mail_view``."""
+def request_mailbox(request: HttpRequest, *, condstore: bool = True) -> imap.Mailbox:
+    """The request's IMAP connection, opened on first use and closed by ``mail_view``.
+
+    ``condstore=False`` for views that never sort a whole folder (reading): one round trip less."""
     box = getattr(request, "_mailbox", None)
     if box is None:
-        box = imap.connect(request.user.get_username())
+        box = imap.connect(request.user.get_username(), condstore=condstore)
         request._mailbox = box
     return box
 
@@ -126,6 +128,8 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def mailbox(request: HttpRequest) -> HttpResponse:
     box = request_mailbox(request)
     folder = _folder_param(request)
+    # Folder counts first: before any SELECT, LIST-STATUS needs no NOOP to be current.
+    sidebar = _sidebar(box, folder)
     page = selectors.message_page(
         box,
         folder=folder,
@@ -136,7 +140,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     )
     base = {"tri": page.sort, "ordre": page.order, "filtre": page.filter}
     context = {
-        **_sidebar(box, folder),
+        **sidebar,
         "folder": folder,
         "folder_label": selectors.folder_label(box, folder),
         "folder_obj": box.folder(folder),
@@ -210,15 +214,18 @@ def _uidvalidity(request: HttpRequest) -> int | None:
 @require_GET
 @mail_view
 def read(request: HttpRequest, uid: int) -> HttpResponse:
-    box = request_mailbox(request)
+    box = request_mailbox(request, condstore=False)
     folder = _folder_param(request)
+    # Folder counts first: before any SELECT, LIST-STATUS needs no NOOP to be current.
+    sidebar = _sidebar(box, folder)
     message = selectors.read_message(box, folder=folder, uid=uid, uidvalidity=_uidvalidity(request))
     if not message.summary.seen:
         services.mark_read(box=box, folder=folder, uid=uid)
+        selectors.count_as_read(sidebar["folders"], folder)
     images = request.GET.get("images") == "1"
     v = message.state.uidvalidity
     context = {
-        **_sidebar(box, folder),
+        **sidebar,
         "folder": folder,
         "folder_label": selectors.folder_label(box, folder),
         "folder_obj": box.folder(folder),
@@ -236,6 +243,14 @@ def read(request: HttpRequest, uid: int) -> HttpResponse:
     }
     for attachment in message.attachments:
         attachment.url = message_url(folder, uid, v, f"partie/{attachment.section}/")
+    if message.html_source is not None:
+        # Sanitised now, served to the body frame from the cache (no second IMAP login).
+        result = selectors.sanitized_body(
+            box, uid=uid, parts=message.parts, text=message.html_source, allow_images=images
+        )
+        selectors.remember_body(
+            result, user_pk=request.user.pk, folder=folder, uidvalidity=v, uid=uid, allow_images=images
+        )
     return render(request, "mail/read.html", context)
 
 
@@ -249,13 +264,28 @@ BODY_DOCUMENT = """<!DOCTYPE html>
 @xframe_options_sameorigin
 @mail_view
 def body(request: HttpRequest, uid: int) -> HttpResponse:
-    """The sanitised HTML body, alone, for the sandboxed iframe (its own CSP: no script at all)."""
-    box = request_mailbox(request)
+    """The sanitised HTML body, alone, for the sandboxed iframe (its own CSP: no script at all).
+
+    Usually the reading page has just sanitised it and left it in the cache for this user,
+    folder state and message: then no IMAP connection is opened at all."""
     folder = _folder_param(request)
     allow_images = request.GET.get("images") == "1"
-    result = selectors.html_body(
-        box, folder=folder, uid=uid, uidvalidity=_uidvalidity(request), allow_images=allow_images
+    uidvalidity = _uidvalidity(request)
+    result = selectors.remembered_body(
+        user_pk=request.user.pk, folder=folder, uidvalidity=uidvalidity, uid=uid, allow_images=allow_images
     )
+    if result is None:
+        box = request_mailbox(request, condstore=False)
+        result = selectors.html_body(box, folder=folder, uid=uid, uidvalidity=uidvalidity, allow_images=allow_images)
+        if uidvalidity is not None:
+            selectors.remember_body(
+                result,
+                user_pk=request.user.pk,
+                folder=folder,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                allow_images=allow_images,
+            )
     response = HttpResponse(BODY_DOCUMENT.format(body=result.html), content_type="text/html; charset=utf-8")
     img_src = "'self' data: https: http:" if allow_images else "data:"
     response["Content-Security-Policy"] = (
