@@ -349,22 +349,30 @@ def _forget_dead_sessions(user) -> None:  # noqa: ANN001
     UserSession.objects.filter(user=user).exclude(session_key__in=live).delete()
 
 
-def revoke_session(*, user, session_id: int) -> bool:  # noqa: ANN001
-    tracked = UserSession.objects.filter(user=user, pk=session_id).first()
-    if tracked is None:
-        return False
-    SessionStore(session_key=tracked.session_key).delete()
-    tracked.delete()
-    return True
-
-
-def revoke_other_sessions(*, user, current_session_key: str) -> int:  # noqa: ANN001
+def _end_tracked(sessions) -> int:  # noqa: ANN001 - a UserSession queryset
+    """Delete each tracked session together with its Django session."""
     count = 0
-    for tracked in UserSession.objects.filter(user=user).exclude(session_key=current_session_key):
+    for tracked in sessions:
         SessionStore(session_key=tracked.session_key).delete()
         tracked.delete()
         count += 1
     return count
+
+
+def revoke_session(*, user, session_id: int) -> bool:  # noqa: ANN001
+    return _end_tracked(UserSession.objects.filter(user=user, pk=session_id)) == 1
+
+
+def revoke_other_sessions(*, user, current_session_key: str) -> int:  # noqa: ANN001
+    return _end_tracked(UserSession.objects.filter(user=user).exclude(session_key=current_session_key))
+
+
+def end_all_sessions(*, user) -> int:  # noqa: ANN001
+    """Sign ``user`` out everywhere (every tracked session) and forget the remembered browsers.
+    Returns the number of sessions ended."""
+    ended = _end_tracked(UserSession.objects.filter(user=user))
+    forget_browsers(user=user)
+    return ended
 
 
 def sign_out(*, request: HttpRequest) -> None:
@@ -389,15 +397,19 @@ def change_password(*, request: HttpRequest, user, new_password: str) -> None:  
     forget_browsers(user=user)
 
 
+def password_reset_path(user) -> str:  # noqa: ANN001
+    """The reset link's path (the confirm view checks it with Django's default token generator)."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/connexion/mot-de-passe/{uidb64}/{default_token_generator.make_token(user)}/"
+
+
 def send_password_reset(*, request: HttpRequest, identifier: str) -> bool:
     """E-mail a reset link to an active account with an address. Silent otherwise (no enumeration)."""
     identifier = normalize_identifier(identifier)[:MAX_IDENTIFIER_LENGTH]
     user = get_user_model().objects.filter(username=identifier, is_active=True).exclude(email="").first()
     if user is None:
         return False
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = request.build_absolute_uri(f"/connexion/mot-de-passe/{uidb64}/{token}/")
+    link = request.build_absolute_uri(password_reset_path(user))
     send_mail(
         _("Réinitialisation de votre mot de passe"),
         render_to_string("academie/email/password_reset.txt", {"user": user, "link": link}),
@@ -477,17 +489,16 @@ def remove_device(*, user, device: Device) -> bool:  # noqa: ANN001
     return True
 
 
-def reset_second_factor(*, user) -> None:  # noqa: ANN001
-    """Helpdesk action "reset second factor": remove every device, remembered browser and open
-    session of ``user``; the next sign-in forces a new enrolment. (Audit is the caller's job.)"""
+def reset_second_factor(*, user) -> tuple[list[str], int]:  # noqa: ANN001
+    """Helpdesk action "reset second factor": remove every device (of any kind), remembered browser
+    and open session of ``user``; the next sign-in forces a new enrolment. Returns the labels of the
+    removed devices and the number of sessions ended. (Audit is the caller's job.)"""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        SMSDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
-        forget_browsers(user=user)
-        for tracked in UserSession.objects.filter(user=user):
-            SessionStore(session_key=tracked.session_key).delete()
-            tracked.delete()
+        devices = list(django_otp.devices_for_user(user, confirmed=None))
+        labels = [f"{type(d).__name__}:{d.name}" for d in devices]
+        for device in devices:
+            device.delete()
+        return labels, end_all_sessions(user=user)
 
 
 def unlock_identifier(*, admin_user, username: str, request: HttpRequest | None = None) -> int:  # noqa: ANN001

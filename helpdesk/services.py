@@ -5,21 +5,17 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
-from importlib import import_module
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user
 
+from academie import services as academie_services
 from annuaire.identifiers import normalize_identifier
 from helpdesk import selectors
 from helpdesk.files import CheckedFile
@@ -435,23 +431,6 @@ def _guard(
     return identity
 
 
-def end_sessions(user: User) -> int:
-    """Sign the user out everywhere: every session tracked by the sign-in layer, and the
-    browsers it remembered (no scan of the whole session table)."""
-    from academie.models import UserSession
-    from academie.services import forget_browsers
-
-    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
-
-    ended = 0
-    for tracked in UserSession.objects.filter(user=user):
-        SessionStore(session_key=tracked.session_key).delete()
-        tracked.delete()
-        ended += 1
-    forget_browsers(user=user)
-    return ended
-
-
 def _act_message(*, ticket: Ticket | None, agent: User, text: str) -> None:
     if ticket is not None:
         Message.objects.create(
@@ -472,11 +451,21 @@ def _perform(
     action: str,
     comment: str,
     ip: str | None,
-    identity: str,
+    identity_checked: bool,
     work: Callable[[], tuple[object, str, str, str]],
 ) -> object:
-    """Run ``work()`` — returning (value, timeline text, audit detail, audit result) — atomically
-    with its audit entry. If it raises, the failure itself is audited and the error re-raised."""
+    """Check the action (refusals audited by ``_guard``), then run ``work()`` — returning (value,
+    timeline text, audit detail, audit result) — atomically with its audit entry. If it raises,
+    the failure itself is audited and the error re-raised."""
+    identity = _guard(
+        agent=agent,
+        target=target,
+        ticket=ticket,
+        action=action,
+        comment=comment,
+        identity_checked=identity_checked,
+        ip=ip,
+    )
     comment = comment.strip()
     try:
         with transaction.atomic():
@@ -521,15 +510,6 @@ def unlock_account(
 ) -> int:
     """Reset django-axes for the identifier. Returns the number of lockout records removed."""
     action = AuditEntry.Action.UNLOCK
-    identity = _guard(
-        agent=agent,
-        target=target,
-        ticket=ticket,
-        action=action,
-        comment=comment,
-        identity_checked=identity_checked,
-        ip=ip,
-    )
 
     def work() -> tuple[object, str, str, str]:
         failures = selectors.lockout_failures(target.username)
@@ -538,7 +518,14 @@ def unlock_account(
         return removed, _("Compte déverrouillé."), detail, AuditEntry.Result.SUCCESS
 
     return _perform(
-        agent=agent, target=target, ticket=ticket, action=action, comment=comment, ip=ip, identity=identity, work=work
+        agent=agent,
+        target=target,
+        ticket=ticket,
+        action=action,
+        comment=comment,
+        ip=ip,
+        identity_checked=identity_checked,
+        work=work,
     )
 
 
@@ -553,36 +540,22 @@ def reset_second_factor(
 ) -> int:
     """Remove every second-factor device (enrolment is forced at next sign-in) and end sessions."""
     action = AuditEntry.Action.RESET_SECOND_FACTOR
-    identity = _guard(
+
+    def work() -> tuple[object, str, str, str]:
+        names, sessions = academie_services.reset_second_factor(user=target)
+        detail = f"{len(names)} dispositif(s) supprimé(s) ({', '.join(names) or '-'}), {sessions} session(s) fermée(s)"
+        return len(names), _("Second facteur réinitialisé."), detail, AuditEntry.Result.SUCCESS
+
+    return _perform(
         agent=agent,
         target=target,
         ticket=ticket,
         action=action,
         comment=comment,
-        identity_checked=identity_checked,
         ip=ip,
+        identity_checked=identity_checked,
+        work=work,
     )
-
-    def work() -> tuple[object, str, str, str]:
-        devices = list(devices_for_user(target, confirmed=None))
-        names = [f"{type(d).__name__}:{d.name}" for d in devices]
-        for device in devices:
-            device.delete()
-        sessions = end_sessions(target)
-        detail = (
-            f"{len(devices)} dispositif(s) supprimé(s) ({', '.join(names) or '-'}), {sessions} session(s) fermée(s)"
-        )
-        return len(devices), _("Second facteur réinitialisé."), detail, AuditEntry.Result.SUCCESS
-
-    return _perform(
-        agent=agent, target=target, ticket=ticket, action=action, comment=comment, ip=ip, identity=identity, work=work
-    )
-
-
-def password_reset_path(user: User) -> str:
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return f"/connexion/mot-de-passe/{uidb64}/{token}/"
 
 
 def force_password_change(
@@ -600,15 +573,6 @@ def force_password_change(
     own address from the annuaire (never to the contact typed in a ticket). Returns whether a
     link was sent."""
     action = AuditEntry.Action.SEND_RESET_LINK if send_link else AuditEntry.Action.FORCE_PASSWORD_CHANGE
-    identity = _guard(
-        agent=agent,
-        target=target,
-        ticket=ticket,
-        action=action,
-        comment=comment,
-        identity_checked=identity_checked,
-        ip=ip,
-    )
 
     def work() -> tuple[object, str, str, str]:
         sent = False
@@ -616,12 +580,12 @@ def force_password_change(
         target.must_change_password = True
         target.save(update_fields=["must_change_password"])
         detail.append("must_change_password=True")
-        detail.append(f"{end_sessions(target)} session(s) fermée(s)")
+        detail.append(f"{academie_services.end_all_sessions(user=target)} session(s) fermée(s)")
         if send_link:
             if not target.email:
                 detail.append("pas de courriel dans l'annuaire : lien non envoyé")
             else:
-                link = f"{_site_url(site_url)}{password_reset_path(target)}"
+                link = f"{_site_url(site_url)}{academie_services.password_reset_path(target)}"
                 body = render_to_string("helpdesk/email/password_reset.txt", {"user": target, "link": link})
                 try:
                     send_mail(_("Réinitialisation de votre mot de passe"), body, None, [target.email])
@@ -637,5 +601,12 @@ def force_password_change(
         return sent, event, "; ".join(detail), result
 
     return _perform(
-        agent=agent, target=target, ticket=ticket, action=action, comment=comment, ip=ip, identity=identity, work=work
+        agent=agent,
+        target=target,
+        ticket=ticket,
+        action=action,
+        comment=comment,
+        ip=ip,
+        identity_checked=identity_checked,
+        work=work,
     )
