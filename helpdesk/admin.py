@@ -25,26 +25,27 @@ class AgentScopeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
-class MessageInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """A ticket's timeline and files are shown, never added, edited or deleted from the admin."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:  # noqa: ANN001
+        return list(self.fields)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+class MessageInline(ReadOnlyInline):
     model = Message
-    extra = 0
     fields = ["created_at", "kind", "visible_to_requester", "author_name", "body"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    extra = 0
     fields = ["created_at", "filename", "content_type", "size", "uploaded_by"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(Ticket)
